@@ -1,0 +1,1 @@
+"""Shared infrastructure for every Rounds process: no domain rules live here."""

@@ -1,0 +1,168 @@
+"""RFC 9457 problem details for every error a Rounds API returns.
+
+Every error leaves as ``application/problem+json``. Validation errors list each failing field and
+the reason, so a partner app's developer can fix the request without reading our code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://rounds.dev/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """An error that should reach the caller as problem+json with the given status."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, errors: Sequence[dict[str, Any]] = (), **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        self.extensions = extensions
+
+
+class NotFound(Problem):
+    """The addressed resource does not exist (or the caller may not know that it does)."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    """The request clashes with the current state, e.g. a duplicate natural key."""
+
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Unavailable(Problem):
+    """A dependency (database, broker, downstream service) cannot be reached right now."""
+
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """Build one problem+json response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = list(errors)
+    body.update(extensions)
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Turn pydantic's errors into ``{"field": "body.name", "reason": "..."}`` pairs."""
+    out = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        out.append({"field": location or "body", "reason": str(error.get("msg", "is invalid"))})
+    return out
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc)
+    fields = ", ".join(e["field"] for e in errors)
+    return problem_response(
+        422,
+        "validation-error",
+        "Request is not valid",
+        f"Fix these fields and send the request again: {fields}.",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = HTTPStatus(exc.status_code).phrase
+    slug = title.lower().replace(" ", "-")
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is no resource at {request.url.path}. See /docs for the routes."
+    return problem_response(
+        exc.status_code, slug, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        exc.status,
+        exc.slug,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        **exc.extensions,
+    )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    lost_connection = isinstance(exc, OperationalError | InterfaceError | ConnectionError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if not lost_connection:
+        return await _on_unexpected(request, exc)
+    log.error("database unavailable: %s", exc)
+    return problem_response(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The service's database cannot be reached. Try again shortly; nothing was changed.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500,
+        "internal",
+        "Internal error",
+        "Something went wrong on our side and it has been logged. Nothing was changed; try again.",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error that ``app`` returns a problem+json response."""
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(ConnectionError, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected)

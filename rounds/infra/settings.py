@@ -41,6 +41,11 @@ class PlatformSettings(BaseSettings):
     kafka_idempotence: bool = Field(
         default=False, validation_alias=AliasChoices("ROUNDS_KAFKA_IDEMPOTENCE", "KAFKA_IDEMPOTENCE")
     )
+    kafka_replication_factor: int = Field(
+        default=1,
+        validation_alias=AliasChoices("ROUNDS_KAFKA_REPLICATION_FACTOR"),
+        description="Replicas of each topic Rounds creates; 3 on a production cluster.",
+    )
     # The embedded broker ignores LeaveGroup, so a join waits about half of this: keep it short.
     kafka_session_timeout_ms: int = Field(
         default=6000, validation_alias=AliasChoices("ROUNDS_KAFKA_SESSION_TIMEOUT_MS")
@@ -68,6 +73,20 @@ class ServiceSettings(PlatformSettings):
     outbox_poll_seconds: float = 0.5
     outbox_retention_hours: float = 24.0
     consumer_max_attempts: int = 3
+
+    @classmethod
+    def for_service(cls, name: str) -> ServiceSettings:
+        """The common settings of service ``name`` (its own prefix), without its own extras."""
+        settings_class = type(
+            f"{name.title()}CommonSettings",
+            (cls,),
+            {
+                "service_name": name,
+                "model_config": SettingsConfigDict(env_prefix=f"ROUNDS_{name.upper()}_", extra="ignore"),
+            },
+        )
+        settings: ServiceSettings = settings_class()
+        return settings
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

@@ -102,7 +102,14 @@ def configure_logging(service: str, level: str) -> None:
 
 
 def setup_telemetry(service: str, settings: PlatformSettings) -> TracerProvider:
-    """Install the tracer and meter providers for this process and configure JSON logs."""
+    """Install the tracer and meter providers for this process and configure JSON logs.
+
+    Once per process: OpenTelemetry's global providers cannot be replaced, so a second call (tests
+    that build several apps in one process) keeps the first.
+    """
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        return current
     configure_logging(service, settings.log_level)
     resource = Resource.create({"service.name": f"rounds-{service}", "service.namespace": "rounds"})
     tracer_provider = TracerProvider(resource=resource)

@@ -1,0 +1,1 @@
+"""The people service's database tables and repositories."""

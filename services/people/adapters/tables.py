@@ -1,0 +1,20 @@
+"""The people service's own tables (the outbox and inbox come from rounds.infra)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("given_name", sa.String(200), nullable=False),
+    sa.Column("family_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(50), nullable=False),
+    sa.Column("locality", sa.String(200), nullable=False),
+    sa.Column("skills", sa.JSON(), nullable=False),
+    sa.Column("contracted_hours_per_week", sa.Float()),
+    sa.Column("start_date", sa.Date()),
+)

@@ -1,0 +1,1 @@
+"""The people service's domain: plain Python, no I/O."""

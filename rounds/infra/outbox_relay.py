@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +30,7 @@ published_counter = meter.create_counter("rounds.outbox.published", description=
 # their commit order when several replicas of a service run.
 _RELAY_LOCK_ID = zlib.crc32(b"rounds-outbox-relay")
 _MAX_BACKOFF_SECONDS = 10.0
+_PURGE_EVERY_SECONDS = 300.0
 
 
 class OutboxRelay:
@@ -50,6 +53,7 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._retention = retention
         self._wake = asyncio.Event()
+        self._last_purge = time.monotonic()
         self.healthy = False
 
     def wake(self) -> None:
@@ -78,11 +82,17 @@ class OutboxRelay:
         try:
             await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
         except TimeoutError:
-            await self.purge_published()
+            if time.monotonic() - self._last_purge > _PURGE_EVERY_SECONDS:
+                await self.purge_published()
         self._wake.clear()
 
     async def publish_batch(self) -> int:
         """Publish the oldest unpublished rows; returns how many went out."""
+        # Polling would make a trace of its own every half second; only the publish spans matter.
+        with suppress_instrumentation():
+            return await self._publish_batch()
+
+    async def _publish_batch(self) -> int:
         async with self._sessions() as session, session.begin():
             if not await _hold_relay_lock(session):
                 return 0
@@ -116,8 +126,10 @@ class OutboxRelay:
     async def purge_published(self) -> None:
         """Forget rows published longer ago than the retention."""
         cutoff = self._clock.now() - self._retention
-        async with self._sessions() as session, session.begin():
-            await session.execute(sa.delete(outbox).where(outbox.c.published_at < cutoff))
+        self._last_purge = time.monotonic()
+        with suppress_instrumentation():
+            async with self._sessions() as session, session.begin():
+                await session.execute(sa.delete(outbox).where(outbox.c.published_at < cutoff))
 
 
 async def _hold_relay_lock(session: AsyncSession) -> bool:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from rounds.infra.clock import Clock, SystemClock
 from rounds.infra.consumer import EventConsumer, Subscriptions
@@ -90,13 +91,14 @@ class ServiceRuntime(Generic[U]):
     async def readiness(self) -> dict[str, str]:
         """``{"database": "ok" | reason, "broker": "ok" | reason}``."""
         checks = {"database": "ok", "broker": "ok"}
-        try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 2.0)
-        except Exception as exc:
-            checks["database"] = f"unreachable: {type(exc).__name__}"
-        if not await self.publisher.is_reachable():
-            checks["broker"] = f"unreachable at {self.publisher.bootstrap_servers}"
+        with suppress_instrumentation():  # probes every few seconds would drown the real traces
+            try:
+                async with self.engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 2.0)
+            except Exception as exc:
+                checks["database"] = f"unreachable: {type(exc).__name__}"
+            if not await self.publisher.is_reachable():
+                checks["broker"] = f"unreachable at {self.publisher.bootstrap_servers}"
         return checks
 
 
@@ -105,11 +107,10 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("background task %s stopped", task.get_name(), exc_info=task.exception())
 
 
-def build_service_app(
-    runtime: ServiceRuntime[Any], router: APIRouter, *, title: str, summary: str
-) -> FastAPI:
+def build_service_app(runtime: ServiceRuntime[Any], router: APIRouter) -> FastAPI:
     """The FastAPI app of one service, with health endpoints, problem+json errors and telemetry."""
     setup_telemetry(runtime.name, runtime.settings)
+    title, summary = f"Rounds {runtime.name}", load_topology().service(runtime.name).summary
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +125,7 @@ def build_service_app(
     install_problem_handlers(app)
     app.include_router(health_router())
     app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"])
     SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
     return app
 

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from rounds.infra.clock import Clock
 from rounds.infra.service import ServiceRuntime, build_service_app
-from rounds.infra.topology import load_topology
 from services.people.api import router
 from services.people.consumers import subscriptions
 from services.people.settings import PeopleSettings
@@ -16,6 +15,4 @@ from services.people.unit_of_work import PeopleUnitOfWork
 def create_app(settings: PeopleSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """The people service as an ASGI app (``uvicorn --factory services.people.main:create_app``)."""
     runtime = ServiceRuntime(settings or PeopleSettings(), PeopleUnitOfWork, subscriptions, clock)
-    return build_service_app(
-        runtime, router, title="Rounds people", summary=load_topology().service("people").summary
-    )
+    return build_service_app(runtime, router)

@@ -1,0 +1,1 @@
+"""alerts: Alert rules, on-call escalation and notifications."""

@@ -1,0 +1,1 @@
+"""The alerts service's database tables and repositories."""

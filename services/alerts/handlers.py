@@ -1,0 +1,4 @@
+"""Commands and events the alerts service carries out.
+
+Alert rules, escalation and notifications come with the alerts issue.
+"""

@@ -1,0 +1,1 @@
+"""rota: care packages, visit generation, allocation of workers and repair of the day."""

@@ -1,0 +1,1 @@
+"""The rota service's database tables and repositories."""

@@ -1,0 +1,1 @@
+"""The rota's domain: plain Python, no I/O."""

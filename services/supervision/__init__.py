@@ -1,0 +1,1 @@
+"""supervision: Supervision agreements, sessions, compliance and workforce development."""

@@ -1,0 +1,1 @@
+"""The supervision service's database tables and repositories."""

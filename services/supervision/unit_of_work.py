@@ -1,0 +1,9 @@
+"""The supervision service's unit of work."""
+
+from __future__ import annotations
+
+from rounds.infra.unit_of_work import UnitOfWork
+
+
+class SupervisionUnitOfWork(UnitOfWork):
+    """The supervision repositories in one transaction with its outbox and inbox (none of its own yet)."""

@@ -1,0 +1,1 @@
+"""The visits service's database tables and repositories."""

@@ -216,8 +216,8 @@ class EventConsumer(Generic[U]):
             if await uow.already_processed(self.group_id, envelope.id):
                 return
             await subscription.handler(event, envelope, uow)
-            await uow.mark_processed(self.group_id, envelope)
             try:
+                await uow.mark_processed(self.group_id, envelope)
                 await uow.commit()
             except IntegrityError:
                 # Another replica handled the same event at the same moment; its effect stands.

@@ -1,0 +1,122 @@
+"""A small service made for the messaging tests: one event, one table of effects, one handler.
+
+Each test gets its own topic so tests never see each other's messages on the shared broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rounds.contracts.base import Event
+from rounds.infra.cloudevents import Envelope
+from rounds.infra.consumer import Subscriptions
+from rounds.infra.db import create_engine
+from rounds.infra.messaging_tables import messaging_metadata
+from rounds.infra.settings import ServiceSettings
+from rounds.infra.unit_of_work import UnitOfWork
+
+test_metadata = sa.MetaData()
+effects = sa.Table(
+    "effects",
+    test_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("note", sa.String(200), nullable=False),
+)
+
+
+class KitSettings(ServiceSettings):
+    """Settings of the test service; the dead-letter topic is the people service's."""
+
+    service_name = "people"
+    model_config = SettingsConfigDict(env_prefix="ROUNDS_KIT_", extra="ignore")
+
+
+class KitUnitOfWork(UnitOfWork):
+    """Adds a way to record effects."""
+
+    async def record_effect(self, note: str) -> None:
+        """One row per handled event: duplicates would show as extra rows."""
+        await self.session.execute(sa.insert(effects).values(note=note))
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        pass
+
+
+def probe_event_class(topic: str) -> type[Event]:
+    """An event type bound to ``topic`` (a fresh topic per test)."""
+
+    class NoteTaken(Event):
+        type: ClassVar[str] = f"rounds.test.note-taken.{topic}.v1"
+        key_field: ClassVar[str] = "subject_id"
+
+        subject_id: str
+        note: str
+
+    NoteTaken.topic = topic
+    return NoteTaken
+
+
+def new_topic() -> str:
+    """A topic name no other test uses."""
+    return f"rounds.test.{uuid.uuid4().hex[:10]}"
+
+
+async def create_tables(url: str) -> None:
+    """The outbox, inbox and effects tables in a fresh database."""
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(messaging_metadata.create_all)
+        await conn.run_sync(test_metadata.create_all)
+    await engine.dispose()
+
+
+async def count_effects(uow: KitUnitOfWork) -> list[str]:
+    """Notes recorded so far."""
+    async with uow:
+        return list((await uow.session.scalars(sa.select(effects.c.note).order_by(effects.c.id))).all())
+
+
+def subscriptions_for(
+    event_class: type[Event], handler: Callable[[Any, Envelope, KitUnitOfWork], Awaitable[None]] | None = None
+) -> Subscriptions[KitUnitOfWork]:
+    """Subscriptions that record an effect per event (or run ``handler``)."""
+    subscriptions: Subscriptions[KitUnitOfWork] = Subscriptions()
+
+    async def record(event: Any, envelope: Envelope, uow: KitUnitOfWork) -> None:
+        await uow.record_effect(event.note)
+
+    subscriptions.on(event_class)(handler or record)
+    return subscriptions
+
+
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout: float = 30.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``expected`` records from the start of ``topic`` (no consumer group)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(records) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                for partition_records in batch.values():
+                    records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.2) -> None:
+    """Wait until ``check`` passes, failing with a timeout otherwise."""
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(every)

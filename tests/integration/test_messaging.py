@@ -301,4 +301,3 @@ async def test_a_new_event_id_is_recorded_once_per_consumer(harness: Harness) ->
         assert not await uow.already_processed("rounds.visits", envelope.id)
         with pytest.raises(sa.exc.IntegrityError):
             await uow.mark_processed("rounds.rota", envelope)
-            await uow.commit()

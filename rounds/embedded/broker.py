@@ -193,8 +193,9 @@ class EmbeddedBroker:
         code = self._process.poll()
         if code is not None:
             self._process = None
+            ended = processes.describe_exit(code)
             raise BrokerStartError(
-                f"the embedded broker exited with code {code} while starting on {self.bootstrap_servers}.\n"
+                f"the embedded broker {ended} while starting on {self.bootstrap_servers}.\n"
                 f"Last lines of {self.log_path}:\n{self.log_tail()}"
             )
 

@@ -50,6 +50,16 @@ def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> N
         os.killpg(process.pid, signum)
 
 
+def describe_exit(code: int) -> str:
+    """How a child ended, in words: ``exited with code 2`` or ``was killed by SIGKILL``."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
 def log_tail(log_path: Path, lines: int = 25, *, start_offset: int = 0) -> str:
     """The last ``lines`` lines of ``log_path`` written after ``start_offset``, or a note when empty."""
     try:

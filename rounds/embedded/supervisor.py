@@ -97,6 +97,9 @@ class Supervisor:
         self.stop_grace = stop_grace
         self.broker: EmbeddedBroker | None = None
         self._running: list[tuple[ChildPlan, subprocess.Popen[bytes]]] = []
+        self._up = False
+        # Logs are appended run after run; a failure report quotes only what this run wrote.
+        self._log_offsets: dict[str, int] = {}
 
     def run(self) -> int:
         """Start everything, watch it until interrupted, then stop it all; return the exit code."""
@@ -107,6 +110,7 @@ class Supervisor:
                 self._migrate()
                 self._start_components()
                 self._print_summary()
+                self._up = True
                 self._watch()
             except KeyboardInterrupt:
                 self.console.print("\nStopping Rounds…")
@@ -158,7 +162,7 @@ class Supervisor:
         if process.returncode != 0:
             service = step.name.removeprefix("migrate ")
             hint = f"Run `rounds migrate {service}` to see the error in the foreground."
-            raise self._failure(step, f"exited with code {process.returncode}", hint)
+            raise self._failure(step, processes.describe_exit(process.returncode), hint)
 
     def _start_components(self) -> None:
         started = [(component, self._spawn(component)) for component in self.plan.components]
@@ -169,7 +173,11 @@ class Supervisor:
             last_answer: dict[str, str] = {}
             while pending:
                 for component, process in list(pending):
-                    self._check_alive(component, process)
+                    try:
+                        self._check_alive(component, process)
+                    except ChildFailed:
+                        progress.update(tasks[component.name], completed=1, description=_failed(component))
+                        raise
                     answer = _readiness(http, component)
                     if answer is None:
                         pending.remove((component, process))
@@ -178,12 +186,16 @@ class Supervisor:
                         last_answer[component.name] = answer
                 if pending and time.monotonic() > deadline:
                     component = pending[0][0]
-                    reason = (
-                        f"did not answer GET {component.ready_url} with 200 within "
-                        f"{self.timeout_seconds:g} s (last answer: {last_answer.get(component.name, 'none')})"
-                    )
-                    raise self._failure(component, reason, _TIMEOUT_HINT)
+                    progress.update(tasks[component.name], completed=1, description=_failed(component))
+                    raise self._not_ready(component, last_answer.get(component.name, "none"))
                 time.sleep(_POLL_SECONDS)
+
+    def _not_ready(self, component: ComponentPlan, last_answer: str) -> ChildFailed:
+        reason = (
+            f"did not answer GET {component.ready_url} with 200 within {self.timeout_seconds:g} s "
+            f"(last answer: {last_answer})"
+        )
+        return self._failure(component, reason, _TIMEOUT_HINT)
 
     def _watch(self) -> None:
         while True:
@@ -205,11 +217,12 @@ class Supervisor:
         if code is not None:
             raise self._failure(
                 child,
-                f"exited with code {code}",
+                processes.describe_exit(code),
                 f"Run `rounds serve {child.name}` with the same settings to see it fail in the foreground.",
             )
 
     def _spawn(self, child: ChildPlan) -> subprocess.Popen[bytes]:
+        self._log_offsets[child.name] = child.log_path.stat().st_size if child.log_path.exists() else 0
         process = processes.spawn(child.command, env=child.env, log_path=child.log_path)
         self._running.append((child, process))
         return process
@@ -226,13 +239,16 @@ class Supervisor:
         self.console.print("Rounds stopped.")
 
     def _failure(self, child: ChildPlan, reason: str, hint: str) -> ChildFailed:
-        return ChildFailed(child.name, reason, child.log_path, processes.log_tail(child.log_path), hint)
+        offset = self._log_offsets.get(child.name, 0)
+        tail = processes.log_tail(child.log_path, start_offset=offset)
+        return ChildFailed(child.name, reason, child.log_path, tail, hint)
 
     def _report(self, failure: ChildFailed) -> None:
         body = f"[bold]{failure.name}[/] {failure.reason}."
         if failure.log_path is not None:
             body += f"\n\nLast lines of {_shown(failure.log_path)}:"
-        self.console.print(Panel(body, title="Rounds did not stay up", border_style="red"))
+        title = "Rounds stopped: a process failed" if self._up else "Rounds could not start"
+        self.console.print(Panel(body, title=title, border_style="red"))
         if failure.log_tail:
             self.console.print(failure.log_tail, markup=False, highlight=False)
         if failure.hint:
@@ -252,7 +268,7 @@ class Supervisor:
         gateway = self.plan.gateway
         if gateway is not None:
             self.console.print(f"Gateway:  [bold]{gateway.url}[/]\nAPI docs: [bold]{gateway.url}/docs[/]")
-        self.console.print(f"Data in {_shown(self.plan.data_dir)}. Press Ctrl-C to stop.")
+        self.console.print(f"Data folder: {self.plan.data_dir}\nPress Ctrl-C to stop.")
 
     def _progress(self) -> Progress:
         return Progress(
@@ -276,6 +292,10 @@ def _readiness(http: httpx.Client, component: ComponentPlan) -> str | None:
 
 def _ready(component: ComponentPlan) -> str:
     return f"[green]✓[/] {component.name} ready on {component.url}"
+
+
+def _failed(component: ComponentPlan) -> str:
+    return f"[red]✗[/] {component.name} failed"
 
 
 def _shown(path: Path) -> str:

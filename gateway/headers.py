@@ -1,0 +1,97 @@
+"""Which headers cross the gateway, and the ones it adds (RFC 9110 section 7.6.1, RFC 7239 practice)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+REQUEST_ID_HEADER = "x-request-id"
+
+# Hop-by-hop headers describe one connection, not the message, so a proxy must not forward them
+# (RFC 9110 7.6.1). Proxy-Authorization is the gateway's own business and never goes downstream.
+HOP_BY_HOP: frozenset[bytes] = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+# Headers the gateway sets itself on the way in: httpx writes Host for the service's address, and
+# the forwarding headers are rebuilt below so that a caller cannot choose what the service sees.
+_REPLACED_ON_REQUEST: frozenset[bytes] = frozenset(
+    {b"host", REQUEST_ID_HEADER.encode(), b"x-forwarded-proto", b"x-forwarded-host"}
+)
+
+# Response headers the gateway (its middleware and its server) writes itself.
+_SET_BY_GATEWAY: frozenset[bytes] = frozenset({REQUEST_ID_HEADER.encode(), b"date", b"server"})
+
+# What we accept as a caller's request id: enough for UUIDs, ULIDs and most tracing systems' ids,
+# and nothing that could break a log line or a header.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+    """``headers`` minus the hop-by-hop ones, including any that ``Connection`` names for this hop."""
+    pairs = [(name.lower(), value) for name, value in headers]
+    named_by_connection = {
+        token.strip().lower()
+        for name, value in pairs
+        if name == b"connection"
+        for token in value.split(b",")
+        if token.strip()
+    }
+    return [(name, value) for name, value in pairs if name not in HOP_BY_HOP | named_by_connection]
+
+
+def accepted_request_id(value: str | None) -> str:
+    """The caller's request id when it is well formed, otherwise a fresh one."""
+    if value is not None and _REQUEST_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def upstream_request_headers(
+    incoming: Iterable[tuple[bytes, bytes]],
+    *,
+    request_id: str,
+    client_host: str | None,
+    scheme: str,
+) -> RawHeaders:
+    """The headers to send to a service for a request that reached the gateway with ``incoming``.
+
+    Hop-by-hop headers are dropped, ``X-Request-Id`` is set, ``X-Forwarded-For`` gets the caller's
+    address appended to any chain already there, and ``X-Forwarded-Proto`` and ``X-Forwarded-Host``
+    say how the caller reached the gateway.
+    """
+    kept = without_hop_by_hop(incoming)
+    original_host = next((value for name, value in kept if name == b"host"), None)
+    chain = [value.decode("latin-1") for name, value in kept if name == b"x-forwarded-for"]
+    if client_host:
+        chain.append(client_host)
+    out = [(name, value) for name, value in kept if name not in _REPLACED_ON_REQUEST | {b"x-forwarded-for"}]
+    out.append((REQUEST_ID_HEADER.encode(), request_id.encode("ascii")))
+    if chain:
+        out.append((b"x-forwarded-for", ", ".join(chain).encode("latin-1")))
+    out.append((b"x-forwarded-proto", scheme.encode("ascii")))
+    if original_host is not None:
+        out.append((b"x-forwarded-host", original_host))
+    return out
+
+
+def downstream_response_headers(upstream: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+    """The headers to return to the caller from a service's response.
+
+    The gateway's own ``X-Request-Id`` is added by its middleware, and its server writes ``Date`` and
+    ``Server``, so the service's copies are dropped rather than sent twice.
+    """
+    return [(name, value) for name, value in without_hop_by_hop(upstream) if name not in _SET_BY_GATEWAY]

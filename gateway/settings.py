@@ -1,0 +1,98 @@
+"""The gateway's settings, read from the environment with the prefix ``ROUNDS_GATEWAY_``.
+
+Where each service lives (one variable per service, so that compose and the Helm chart can loop over
+the services in ``rounds/topology.yaml`` and write one line each)::
+
+    ROUNDS_GATEWAY_SERVICE_URLS__PEOPLE=http://people:8101
+    ROUNDS_GATEWAY_SERVICE_URLS__ROTA=http://rota:8102
+
+or all at once as JSON: ``ROUNDS_GATEWAY_SERVICE_URLS='{"people": "http://people:8101"}'``. A service
+that is not named keeps its embedded default, ``http://127.0.0.1:<its port in topology.yaml>``. A name
+that is not a service in the topology is refused at start-up, so a typo cannot silently route to the
+default.
+
+The other settings, with their defaults (the embedded default needs none of them):
+
+- ``ROUNDS_GATEWAY_HOST`` (127.0.0.1), ``ROUNDS_GATEWAY_PORT`` (the gateway port in topology.yaml)
+- ``ROUNDS_GATEWAY_REQUEST_TIMEOUT_SECONDS`` (10): longest wait for a service's answer, then 504
+- ``ROUNDS_GATEWAY_CONNECT_TIMEOUT_SECONDS`` (2): longest wait to open a connection to a service
+- ``ROUNDS_GATEWAY_MAX_BODY_BYTES`` (10 MiB): larger request bodies get 413
+- ``ROUNDS_GATEWAY_CONNECT_RETRIES`` (2) and ``ROUNDS_GATEWAY_RETRY_BACKOFF_SECONDS`` (0.1): retries of
+  idempotent requests whose connection failed, with doubling backoff
+- ``ROUNDS_GATEWAY_BREAKER_FAILURE_THRESHOLD`` (5) and ``ROUNDS_GATEWAY_BREAKER_COOLDOWN_SECONDS`` (10):
+  a service's circuit opens after that many failed requests in a row and lets one trial through
+  after the cool-down
+- ``ROUNDS_GATEWAY_PROBE_TIMEOUT_SECONDS`` (2): per-service wait in /readyz and the OpenAPI fetch
+- ``ROUNDS_GATEWAY_OPENAPI_CACHE_SECONDS`` (30): how long a service's OpenAPI document is reused
+- ``ROUNDS_GATEWAY_UNREACHABLE_HINT``: what a 503 tells the caller to do when a service is down;
+  ``{service}`` and ``{log_dir}`` are filled in. Deployments set their own, e.g.
+  ``"Check the pods: kubectl logs deploy/rounds-{service}."``
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from rounds.infra.settings import PlatformSettings
+from rounds.infra.topology import load_topology
+
+DEFAULT_UNREACHABLE_HINT = "Is `rounds up` running? See {log_dir}/{service}.log for what the service said."
+
+
+def _default_service_urls() -> dict[str, str]:
+    return {spec.name: f"http://127.0.0.1:{spec.port}" for spec in load_topology().services}
+
+
+class GatewaySettings(PlatformSettings):
+    """Everything the gateway needs to know: where it listens, where the services are, its limits."""
+
+    model_config = SettingsConfigDict(env_prefix="ROUNDS_GATEWAY_", env_nested_delimiter="__", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default_factory=lambda: load_topology().gateway_port)
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base URL of each service by name; services left out use their embedded default.",
+    )
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    connect_retries: int = Field(default=2, ge=0, le=2)
+    retry_backoff_seconds: float = Field(default=0.1, ge=0)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=10.0, gt=0)
+    probe_timeout_seconds: float = Field(default=2.0, gt=0)
+    openapi_cache_seconds: float = Field(default=30.0, ge=0)
+    unreachable_hint: str = DEFAULT_UNREACHABLE_HINT
+
+    @field_validator("service_urls")
+    @classmethod
+    def _known_services_with_http_urls(cls, urls: dict[str, str]) -> dict[str, str]:
+        known = {spec.name for spec in load_topology().services}
+        cleaned: dict[str, str] = {}
+        for name, url in urls.items():
+            service = name.lower()
+            if service not in known:
+                raise ValueError(f"{name!r} is not a service; set URLs only for {', '.join(sorted(known))}")
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"the URL for {service} must start with http:// or https://, not {url!r}")
+            cleaned[service] = url.rstrip("/")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _fill_default_urls(self) -> GatewaySettings:
+        # Topology order, so listings (404s, /readyz, the OpenAPI tags) read the same everywhere.
+        defaults = _default_service_urls()
+        self.service_urls = {name: self.service_urls.get(name, url) for name, url in defaults.items()}
+        return self
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The names of the services the gateway routes to, in topology order."""
+        return tuple(self.service_urls)
+
+    def unreachable_advice(self, service: str) -> str:
+        """What to tell a caller to do when ``service`` cannot be reached."""
+        log_dir = str(self.data_dir / "logs")
+        return self.unreachable_hint.replace("{service}", service).replace("{log_dir}", log_dir)

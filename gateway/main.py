@@ -1,0 +1,111 @@
+"""Builds the gateway app: settings, the shared HTTP client, telemetry, routes and error handling.
+
+Run it with ``uvicorn gateway.main:create_app --factory``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, MutableMapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+from gateway.api import docs, health, routed
+from gateway.errors import install_gateway_problem_handler
+from gateway.middleware import RequestIdMiddleware
+from gateway.openapi import OpenApiCatalog
+from gateway.proxy import ServiceProxy
+from gateway.runtime import GatewayRuntime
+from gateway.settings import GatewaySettings
+from rounds.infra.problems import install_problem_handlers
+from rounds.infra.telemetry import setup_telemetry
+from rounds.infra.topology import load_topology
+
+# Kubernetes and `rounds up` poll these every few seconds; tracing them would drown the real traffic.
+PROBE_PATHS = ("/healthz", "/readyz")
+
+
+def _is_probe(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in PROBE_PATHS
+
+
+def _version() -> str:
+    try:
+        return version("rounds")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _own_document(app: FastAPI, app_version: str) -> dict[str, Any]:
+    """The gateway's own paths (its health endpoints) as OpenAPI, for merging with the services'."""
+    return get_openapi(title=app.title, version=app_version, routes=app.routes)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """The gateway as an ASGI app; ``settings`` default to the environment's."""
+    settings = settings or GatewaySettings()
+    tracer_provider = setup_telemetry("gateway", settings)
+    app_version = _version()
+
+    summaries = {spec.name: spec.summary for spec in load_topology().services}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = httpx.AsyncClient(
+            # Service URLs are internal: an HTTP(S)_PROXY meant for the outside world must not apply.
+            trust_env=False,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=4.0),
+        )
+        # Per client rather than process-wide, so the traceparent goes on exactly these calls.
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=tracer_provider)
+        app.state.runtime = GatewayRuntime(
+            settings=settings,
+            client=client,
+            proxy=ServiceProxy(client, settings),
+            catalog=OpenApiCatalog(
+                client,
+                settings,
+                gateway_document=lambda: _own_document(app, app_version),
+                summaries=summaries,
+                version=app_version,
+            ),
+        )
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    app = FastAPI(
+        title="Rounds gateway",
+        version=app_version,
+        lifespan=lifespan,
+        # /openapi.json and /docs are the merged public API (gateway.api), not this app's own schema.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        # FastAPI's own spans (dependencies, endpoint) join the same provider; probes stay untraced.
+        telemetry={"tracer_provider": tracer_provider, "exclude": _is_probe},
+    )
+    # Kept for shutdown hooks and for tests that collect the gateway's spans.
+    app.state.tracer_provider = tracer_provider
+    install_problem_handlers(app)
+    install_gateway_problem_handler(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health)
+    app.include_router(docs)
+    app.include_router(routed)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracer_provider,
+        excluded_urls=",".join(PROBE_PATHS),
+        # One span per ASGI message would bury the request's own span under streaming chunks.
+        exclude_spans=["receive", "send"],
+    )
+    return app

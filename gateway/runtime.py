@@ -1,0 +1,21 @@
+"""What the gateway process holds for its lifetime, built in ``gateway.main`` and read by ``gateway.api``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from gateway.openapi import OpenApiCatalog
+from gateway.proxy import ServiceProxy
+from gateway.settings import GatewaySettings
+
+
+@dataclass(frozen=True)
+class GatewayRuntime:
+    """The settings, the one HTTP client to the services, and the parts that use it."""
+
+    settings: GatewaySettings
+    client: httpx.AsyncClient
+    proxy: ServiceProxy
+    catalog: OpenApiCatalog

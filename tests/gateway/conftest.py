@@ -1,0 +1,81 @@
+"""Fixtures for the gateway tests: the stand-in services (see ``standins``) and a gateway in front of them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from gateway.main import create_app
+from gateway.settings import GatewaySettings
+from rounds.infra.topology import SERVICE_NAMES
+from tests.gateway.standins import (
+    GatewayFactory,
+    RunningGateway,
+    ServerThread,
+    StandIn,
+    listening_socket,
+    stand_in_app,
+)
+
+
+@pytest.fixture(scope="session")
+def stand_ins() -> Iterator[dict[str, StandIn]]:
+    """One running stand-in per service in the topology, shared by the session."""
+    services: dict[str, StandIn] = {}
+    threads: list[ServerThread] = []
+    try:
+        for name in SERVICE_NAMES:
+            sock = listening_socket()
+            stand_in = StandIn(name=name, url=f"http://127.0.0.1:{sock.getsockname()[1]}")
+            thread = ServerThread(stand_in_app(stand_in), sock)
+            thread.start()
+            threads.append(thread)
+            services[name] = stand_in
+        yield services
+    finally:
+        for thread in threads:
+            thread.stop()
+
+
+@pytest.fixture
+def all_ready(stand_ins: dict[str, StandIn]) -> Iterator[dict[str, StandIn]]:
+    """The stand-ins, every one ready again after the test whatever it switched."""
+    yield stand_ins
+    for stand_in in stand_ins.values():
+        stand_in.ready = True
+
+
+@pytest.fixture
+def gateway_for(stand_ins: dict[str, StandIn]) -> GatewayFactory:
+    """Build a gateway in front of the stand-ins; keyword arguments override its settings."""
+
+    @contextlib.asynccontextmanager
+    async def running(**overrides: Any) -> AsyncIterator[RunningGateway]:
+        urls = {name: stand_in.url for name, stand_in in stand_ins.items()}
+        urls.update(overrides.pop("service_urls", {}))
+        settings = GatewaySettings(service_urls=urls, **overrides)
+        app = create_app(settings)
+        spans = InMemorySpanExporter()
+        provider: TracerProvider = app.state.tracer_provider
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        # ASGITransport does not run the lifespan, so run it here as uvicorn would.
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                yield RunningGateway(app=app, client=client, spans=spans)
+
+    return running
+
+
+@pytest.fixture
+async def gateway(gateway_for: GatewayFactory) -> AsyncIterator[RunningGateway]:
+    """A gateway with default settings in front of all the stand-ins."""
+    async with gateway_for() as running:
+        yield running

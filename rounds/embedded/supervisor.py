@@ -7,6 +7,7 @@ Ctrl-C or SIGTERM. When one fails it names it, shows the end of its log and stop
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -55,15 +56,11 @@ def run_up(options: UpOptions, topology: Topology, console: Console, environ: Ma
     (data_dir / "logs").mkdir(parents=True, exist_ok=True)
     external = bool(environ.get(BOOTSTRAP_ENV))
     broker_port = None if external else (options.broker_port or default_broker_port())
+    if external and options.broker_port is not None:
+        console.print(f"[yellow]--broker-port is ignored:[/] {BOOTSTRAP_ENV} names the cluster to use.")
     plan = build_plan(
         topology,
-        UpOptions(
-            data_dir=data_dir,
-            gateway_port=options.gateway_port,
-            service_ports=options.service_ports,
-            broker_port=broker_port,
-            timeout_seconds=options.timeout_seconds,
-        ),
+        dataclasses.replace(options, data_dir=data_dir),
         environ,
         python=sys.executable,
         embedded_broker_port=broker_port,
@@ -73,7 +70,7 @@ def run_up(options: UpOptions, topology: Topology, console: Console, environ: Ma
         console.print(Panel("\n".join(problems), title="rounds up cannot start", border_style="red"))
         console.print(
             "Stop whatever holds those ports (another [bold]rounds up[/]?), or choose others with "
-            "--gateway-port, --broker-port or ROUNDS_<SERVICE>_PORT."
+            "--gateway-port, --service-port SERVICE=PORT or --broker-port."
         )
         return 1
     return Supervisor(plan, console, timeout_seconds=options.timeout_seconds).run()

@@ -32,7 +32,7 @@ def spawn(command: Sequence[str], *, env: Mapping[str, str], log_path: Path) -> 
         )
 
 
-def stop(process: subprocess.Popen[bytes], grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS) -> int | None:
+def stop(process: subprocess.Popen[bytes], grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS) -> int:
     """SIGTERM the child's process group, SIGKILL it after ``grace_seconds``; return the exit code."""
     if process.poll() is not None:
         return process.returncode

@@ -162,3 +162,17 @@ async def test_breaker_opens_after_failed_requests_and_refuses_without_calling(
     assert script.attempts == attempts_before
     assert refused.value.headers["Retry-After"] == "30"
     assert "failed 2 times in a row" in refused.value.detail
+
+
+async def test_a_caller_that_hangs_up_mid_body_gets_no_error_logged(settings: GatewaySettings) -> None:
+    request = incoming("POST", "/v1/people/workers", b'{"name": "Ann"}')
+
+    async def gone() -> Message:
+        return {"type": "http.disconnect"}
+
+    request._receive = gone
+    async with httpx.AsyncClient(transport=Script(failures=0)) as client:
+        proxy = ServiceProxy(client, settings, sleep=Sleeps())
+        response = await proxy.forward("people", "workers", request)
+    assert response.status_code == 499
+    assert proxy.breakers["people"].consecutive_failures == 0

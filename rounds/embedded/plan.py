@@ -15,7 +15,6 @@ from rounds.infra.topology import Topology
 GATEWAY = "gateway"
 HOST = "127.0.0.1"
 BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS"
-TRACE_FILE_ENV = "ROUNDS_TRACE_FILE"
 
 
 @dataclass(frozen=True)
@@ -166,8 +165,6 @@ def build_plan(
         **environ,
         "ROUNDS_DATA_DIR": str(data_dir),
         BOOTSTRAP_ENV: bootstrap_servers,
-        # Spans land in a file the embedded default can read back, unless the caller chose a place.
-        TRACE_FILE_ENV: environ.get(TRACE_FILE_ENV) or str(data_dir / "traces.jsonl"),
         # Log lines reach the log files as they happen, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",
     }

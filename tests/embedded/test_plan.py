@@ -94,7 +94,8 @@ def test_each_component_is_told_its_port_the_broker_and_the_absolute_data_folder
     assert people.env["ROUNDS_PEOPLE_PORT"] == "8101"
     assert people.env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:20123"
     assert people.env["ROUNDS_DATA_DIR"] == str(DATA)
-    assert people.env["ROUNDS_TRACE_FILE"] == str(DATA / "traces.jsonl")
+    # Spans go to a file only when asked for (ROUNDS_TRACE_FILE): nothing grows without bound.
+    assert "ROUNDS_TRACE_FILE" not in people.env
     assert people.env["PYTHONUNBUFFERED"] == "1"
     assert people.env["PATH"] == "/usr/bin"
     assert people.log_path == DATA / "logs" / "people.log"

@@ -97,7 +97,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.tracer_provider = tracer_provider
     install_problem_handlers(app)
     install_gateway_problem_handler(app)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, quiet_paths=PROBE_PATHS)
     app.include_router(health)
     app.include_router(docs)
     app.include_router(routed)

@@ -251,3 +251,15 @@ async def test_docs_show_the_merged_document(gateway: RunningGateway) -> None:
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
     assert "/openapi.json" in response.text
+
+
+async def test_each_request_is_logged_once_with_its_id_and_status(
+    gateway: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="gateway.access")
+    await gateway.client.get("/v1/people/echo/x", headers={"X-Request-Id": "log-me"})
+    await gateway.client.get("/healthz")
+    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
+    assert len(lines) == 1
+    assert lines[0].startswith("GET /v1/people/echo/x 200 ")
+    assert lines[0].endswith("request_id=log-me")

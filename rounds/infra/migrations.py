@@ -56,16 +56,17 @@ def prepare_database(url: str) -> None:
 async def _create_postgres_database_if_missing(url: str) -> None:
     parsed = make_url(url)
     name = parsed.database
-    admin = create_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    # CREATE DATABASE cannot run inside a transaction block.
+    admin = create_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     try:
         async with admin.connect() as conn:
             exists = await conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
             if exists:
                 return
-            # CREATE DATABASE cannot run inside a transaction block.
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             quoted = conn.dialect.identifier_preparer.quote(str(name))
-            await autocommit.execute(sa.text(f"CREATE DATABASE {quoted}"))
+            await conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
             log.info("created database %s", name)
     finally:
         await admin.dispose()

@@ -175,7 +175,9 @@ async def test_a_registered_worker_reaches_the_rota_in_one_trace_and_once_only(p
         producer = AIOKafkaProducer(bootstrap_servers=platform.broker.bootstrap_servers)
         await producer.start()
         try:
-            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=list(record.headers))
+            await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
         finally:
             await producer.stop()
 

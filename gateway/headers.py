@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterable
+
+from rounds.infra.request_log import REQUEST_ID_HEADER
 
 RawHeaders = list[tuple[bytes, bytes]]
 
-REQUEST_ID_HEADER = "x-request-id"
 
 # Hop-by-hop headers describe one connection, not the message, so a proxy must not forward them
 # (RFC 9110 7.6.1). Proxy-Authorization is the gateway's own business and never goes downstream.
@@ -35,10 +34,6 @@ _REPLACED_ON_REQUEST: frozenset[bytes] = frozenset(
 # Response headers the gateway (its middleware and its server) writes itself.
 _SET_BY_GATEWAY: frozenset[bytes] = frozenset({REQUEST_ID_HEADER.encode(), b"date", b"server"})
 
-# What we accept as a caller's request id: enough for UUIDs, ULIDs and most tracing systems' ids,
-# and nothing that could break a log line or a header.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-
 
 def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
     """``headers`` minus the hop-by-hop ones, including any that ``Connection`` names for this hop."""
@@ -51,13 +46,6 @@ def without_hop_by_hop(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
         if token.strip()
     }
     return [(name, value) for name, value in pairs if name not in HOP_BY_HOP | named_by_connection]
-
-
-def accepted_request_id(value: str | None) -> str:
-    """The caller's request id when it is well formed, otherwise a fresh one."""
-    if value is not None and _REQUEST_ID.fullmatch(value):
-        return value
-    return uuid.uuid4().hex
 
 
 def upstream_request_headers(

@@ -6,35 +6,26 @@ Run it with ``uvicorn gateway.main:create_app --factory``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
 from gateway.api import docs, health, routed
-from gateway.errors import install_gateway_problem_handler
-from gateway.middleware import RequestIdMiddleware
 from gateway.openapi import OpenApiCatalog
 from gateway.proxy import ServiceProxy
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
-from rounds.infra.problems import install_problem_handlers
 from rounds.infra.telemetry import setup_telemetry
 from rounds.infra.topology import load_topology
+from rounds.infra.web import create_web_app
+
 
 # Kubernetes and `rounds up` poll these every few seconds; tracing them would drown the real traffic.
-PROBE_PATHS = ("/healthz", "/readyz")
-
-
-def _is_probe(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in PROBE_PATHS
-
-
 def _version() -> str:
     try:
         return version("rounds")
@@ -82,7 +73,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             await client.aclose()
 
-    app = FastAPI(
+    app = create_web_app(
+        tracer_provider=tracer_provider,
         title="Rounds gateway",
         version=app_version,
         lifespan=lifespan,
@@ -90,22 +82,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        # FastAPI's own spans (dependencies, endpoint) join the same provider; probes stay untraced.
-        telemetry={"tracer_provider": tracer_provider, "exclude": _is_probe},
     )
     # Kept for shutdown hooks and for tests that collect the gateway's spans.
     app.state.tracer_provider = tracer_provider
-    install_problem_handlers(app)
-    install_gateway_problem_handler(app)
-    app.add_middleware(RequestIdMiddleware, quiet_paths=PROBE_PATHS)
     app.include_router(health)
     app.include_router(docs)
     app.include_router(routed)
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=tracer_provider,
-        excluded_urls=",".join(PROBE_PATHS),
-        # One span per ASGI message would bury the request's own span under streaming chunks.
-        exclude_spans=["receive", "send"],
-    )
     return app

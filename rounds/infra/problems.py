@@ -31,10 +31,18 @@ class Problem(Exception):
     slug: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, errors: Sequence[dict[str, Any]] = (), **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] = (),
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        self.headers = headers or {}
         self.extensions = extensions
 
 
@@ -126,6 +134,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
         exc.detail,
         instance=request.url.path,
         errors=exc.errors,
+        headers=exc.headers or None,
         **exc.extensions,
     )
 

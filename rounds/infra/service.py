@@ -12,7 +12,6 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
@@ -21,11 +20,12 @@ from rounds.infra.consumer import EventConsumer, Subscriptions
 from rounds.infra.db import create_engine, create_sessions
 from rounds.infra.kafka import KafkaPublisher
 from rounds.infra.outbox_relay import OutboxRelay
-from rounds.infra.problems import install_problem_handlers, problem_response
+from rounds.infra.problems import problem_response
 from rounds.infra.settings import ServiceSettings
 from rounds.infra.telemetry import setup_telemetry
 from rounds.infra.topology import load_topology
 from rounds.infra.unit_of_work import UnitOfWork
+from rounds.infra.web import create_web_app
 
 log = logging.getLogger(__name__)
 U = TypeVar("U", bound=UnitOfWork)
@@ -109,7 +109,7 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 
 def build_service_app(runtime: ServiceRuntime[Any], router: APIRouter) -> FastAPI:
     """The FastAPI app of one service, with health endpoints, problem+json errors and telemetry."""
-    setup_telemetry(runtime.name, runtime.settings)
+    tracer_provider = setup_telemetry(runtime.name, runtime.settings)
     title, summary = f"Rounds {runtime.name}", load_topology().service(runtime.name).summary
 
     @contextlib.asynccontextmanager
@@ -120,12 +120,12 @@ def build_service_app(runtime: ServiceRuntime[Any], router: APIRouter) -> FastAP
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, summary=summary, version="0.1.0", lifespan=lifespan)
+    app = create_web_app(
+        tracer_provider=tracer_provider, title=title, summary=summary, version="0.1.0", lifespan=lifespan
+    )
     app.state.runtime = runtime
-    install_problem_handlers(app)
     app.include_router(health_router())
     app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"])
     SQLAlchemyInstrumentor().instrument(engine=runtime.engine.sync_engine)
     return app
 

@@ -256,10 +256,10 @@ async def test_docs_show_the_merged_document(gateway: RunningGateway) -> None:
 async def test_each_request_is_logged_once_with_its_id_and_status(
     gateway: RunningGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="gateway.access")
+    caplog.set_level("INFO", logger="rounds.access")
     await gateway.client.get("/v1/people/echo/x", headers={"X-Request-Id": "log-me"})
     await gateway.client.get("/healthz")
-    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "rounds.access"]
     assert len(lines) == 1
     assert lines[0].startswith("GET /v1/people/echo/x 200 ")
     assert lines[0].endswith("request_id=log-me")

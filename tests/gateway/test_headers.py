@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from gateway.headers import (
-    accepted_request_id,
     downstream_response_headers,
     upstream_request_headers,
     without_hop_by_hop,
 )
 from gateway.proxy import upstream_url
+from rounds.infra.request_log import accepted_request_id
 
 
 def names(headers: list[tuple[bytes, bytes]]) -> list[bytes]:

@@ -1,23 +1,36 @@
-"""ASGI middleware that every gateway request passes through.
+"""Request ids and one log line per request, for the gateway and every service.
 
 Written as plain ASGI rather than ``BaseHTTPMiddleware`` so that streamed responses stay streamed.
-Authentication, rate limits and audit will sit here as further middleware (or as router dependencies
-in ``gateway.api``); each reads the request id from ``request.state.request_id``.
+The gateway gives each request an ``X-Request-Id`` and forwards it; a service keeps the one it gets,
+so one id names the request in every log line it causes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+import uuid
 
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.headers import REQUEST_ID_HEADER, accepted_request_id
+REQUEST_ID_HEADER = "x-request-id"
+PROBE_PATHS = ("/healthz", "/readyz")
 
 _REQUEST_ID_BYTES = REQUEST_ID_HEADER.encode()
+# What we accept as a caller's request id: enough for UUIDs, ULIDs and most tracing systems' ids,
+# and nothing that could break a log line or a header.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
-access_log = logging.getLogger("gateway.access")
+access_log = logging.getLogger("rounds.access")
+
+
+def accepted_request_id(value: str | None) -> str:
+    """The caller's request id when it is well formed, otherwise a fresh one."""
+    if value is not None and _REQUEST_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
 
 
 class RequestIdMiddleware:
@@ -29,7 +42,7 @@ class RequestIdMiddleware:
     DEBUG, since Kubernetes and ``rounds up`` ask every few seconds.
     """
 
-    def __init__(self, app: ASGIApp, quiet_paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, quiet_paths: tuple[str, ...] = PROBE_PATHS) -> None:
         self.app = app
         self.quiet_paths = frozenset(quiet_paths)
 

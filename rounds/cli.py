@@ -6,6 +6,7 @@ Each command is a thin shell over a module that does the work, so groups of comm
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -168,6 +169,30 @@ def topics() -> None:
         days = topic.retention_ms / _MS_PER_DAY
         table.add_row(topic.name, str(topic.partitions), f"{days:g} days", topic.key, topic.producer)
     _console().print(table)
+
+
+@app.command()
+def schemas(
+    out: Annotated[
+        Path | None, typer.Option(help="Write one <type>.schema.json per event into this folder.")
+    ] = None,
+) -> None:
+    """List the event contracts (CloudEvents types and topics), or export their JSON Schemas."""
+    from rounds.contracts import json_schemas, registered_events
+
+    if out is None:
+        table = Table(title="Rounds events")
+        table.add_column("Type", no_wrap=True)
+        table.add_column("Topic", no_wrap=True)
+        table.add_column("Key")
+        for event in registered_events():
+            table.add_row(event.type, event.topic, event.key_field)
+        _console().print(table)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for event_type, schema in json_schemas().items():
+        (out / f"{event_type}.schema.json").write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    _console().print(f"Wrote {len(json_schemas())} schemas to {out}")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -81,6 +82,22 @@ class Subscriptions(Generic[U]):
         return sorted({s.event_class.topic for s in self._by_type.values()})
 
 
+_live_consumers: weakref.WeakSet[EventConsumer[Any]] = weakref.WeakSet()
+
+
+def _observe_lag(_options: Any) -> list[metrics.Observation]:
+    return [
+        metrics.Observation(behind, {"consumer": c.group_id, "topic": tp.topic, "partition": tp.partition})
+        for c in list(_live_consumers)
+        for tp, behind in c.lag.items()
+    ]
+
+
+meter.create_observable_gauge(
+    "rounds.consumer.lag", callbacks=[_observe_lag], description="Messages behind the end of each partition"
+)
+
+
 class PoisonMessage(Exception):
     """A message no retry can fix (not a CloudEvent, or data that breaks its contract)."""
 
@@ -103,6 +120,8 @@ class EventConsumer(Generic[U]):
         self._dead_letter_topic = dead_letter_topic
         self.group_id = f"rounds.{settings.service_name}"
         self.assigned = False
+        self.lag: dict[TopicPartition, int] = {}
+        _live_consumers.add(self)
 
     async def run(self) -> None:
         """Consume forever, reconnecting while the broker is away."""
@@ -142,6 +161,15 @@ class EventConsumer(Generic[U]):
                 for record in records:
                     await self.process(record)
                 await consumer.commit({partition: records[-1].offset + 1})
+            await self._measure_lag(consumer)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        lag = {}
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is not None:
+                lag[partition] = max(0, end - await consumer.position(partition))
+        self.lag = lag
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Handle one record: exactly one effect however often it arrives, or a dead letter."""

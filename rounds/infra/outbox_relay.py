@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 import zlib
 from datetime import timedelta
 from typing import Any
@@ -25,12 +26,27 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 meter = metrics.get_meter(__name__)
 published_counter = meter.create_counter("rounds.outbox.published", description="Events relayed to Kafka")
+_BACKLOG_EVERY_SECONDS = 10.0
 
 # Only one relay per database publishes at a time (Postgres advisory lock), so that events keep
 # their commit order when several replicas of a service run.
 _RELAY_LOCK_ID = zlib.crc32(b"rounds-outbox-relay")
 _MAX_BACKOFF_SECONDS = 10.0
 _PURGE_EVERY_SECONDS = 300.0
+
+
+_live_relays: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+
+
+def _observe_backlog(_options: Any) -> list[metrics.Observation]:
+    return [metrics.Observation(relay.last_backlog) for relay in list(_live_relays)]
+
+
+meter.create_observable_gauge(
+    "rounds.outbox.backlog",
+    callbacks=[_observe_backlog],
+    description="Committed events not yet published, as of the relay's last check",
+)
 
 
 class OutboxRelay:
@@ -54,7 +70,10 @@ class OutboxRelay:
         self._retention = retention
         self._wake = asyncio.Event()
         self._last_purge = time.monotonic()
+        self._last_backlog_check = 0.0
+        self.last_backlog = 0
         self.healthy = False
+        _live_relays.add(self)
 
     def wake(self) -> None:
         """Tell the relay that new rows were committed."""
@@ -64,7 +83,10 @@ class OutboxRelay:
         """Relay forever; broker failures back off and retry, nothing is dropped."""
         backoff = 0.2
         while True:
+            await self._check_backlog()
             try:
+                # Connecting creates the declared topics, so they exist before anyone needs them.
+                await self._publisher.producer()
                 published = await self.publish_batch()
                 self.healthy = True
                 backoff = 0.2
@@ -114,6 +136,13 @@ class OutboxRelay:
             )
         published_counter.add(len(rows))
         return len(rows)
+
+    async def _check_backlog(self) -> None:
+        if time.monotonic() - self._last_backlog_check < _BACKLOG_EVERY_SECONDS:
+            return
+        self._last_backlog_check = time.monotonic()
+        with suppress_instrumentation():
+            self.last_backlog = await self.backlog()
 
     async def backlog(self) -> int:
         """How many committed events still wait to be published."""

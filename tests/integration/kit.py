@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -16,10 +17,13 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.contracts.base import Event
+from rounds.infra.clock import SystemClock
 from rounds.infra.cloudevents import Envelope
-from rounds.infra.consumer import Subscriptions
-from rounds.infra.db import create_engine
+from rounds.infra.consumer import EventConsumer, Subscriptions
+from rounds.infra.db import create_engine, create_sessions
+from rounds.infra.kafka import KafkaPublisher
 from rounds.infra.messaging_tables import messaging_metadata
+from rounds.infra.outbox_relay import OutboxRelay
 from rounds.infra.settings import ServiceSettings
 from rounds.infra.unit_of_work import UnitOfWork
 
@@ -120,3 +124,72 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(every)
+
+
+class Harness:
+    """One database, one broker, and the platform's outbox relay and consumer wired to them."""
+
+    def __init__(self, database_url: str, bootstrap: str) -> None:
+        self.settings = KitSettings(
+            database_url=database_url,
+            kafka_bootstrap_servers=bootstrap,
+            kafka_session_timeout_ms=3000,
+            consumer_max_attempts=2,
+        )
+        self.engine = create_engine(database_url)
+        self.sessions = create_sessions(self.engine)
+        self.publisher = KafkaPublisher(self.settings, client_id="rounds.test")
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.publisher,
+            SystemClock(),
+            batch_size=100,
+            poll_seconds=0.1,
+            retention=timedelta(hours=1),
+        )
+        self.topic = new_topic()
+        self.dead_letter_topic = new_topic()
+        self.event_class = probe_event_class(self.topic)
+
+    def unit_of_work(self) -> KitUnitOfWork:
+        return KitUnitOfWork(self.sessions, SystemClock(), source="/rounds/test", on_commit=self.relay.wake)
+
+    def consumer(self, handler: Any = None) -> EventConsumer[KitUnitOfWork]:
+        return EventConsumer(
+            self.settings,
+            subscriptions_for(self.event_class, handler),
+            self.unit_of_work,
+            self.publisher,
+            self.dead_letter_topic,
+        )
+
+    def event(self, note: str) -> Any:
+        return self.event_class(subject_id="individual-1", note=note)
+
+    async def write(self, *notes: str) -> list[Envelope]:
+        """Commit one effect and one event per note, as a handler would."""
+        envelopes = []
+        async with self.unit_of_work() as uow:
+            for note in notes:
+                await uow.record_effect(f"written:{note}")
+                envelopes.append(uow.publish(self.event(note)))
+            await uow.commit()
+        return envelopes
+
+    async def unpublished(self) -> int:
+        return await self.relay.backlog()
+
+    async def close(self) -> None:
+        await self.publisher.close()
+        await self.engine.dispose()
+
+
+async def run_consumer_until(
+    consumer: EventConsumer[KitUnitOfWork], done: Any, timeout: float = 45.0
+) -> None:
+    task = asyncio.create_task(consumer.run())
+    try:
+        await eventually(done, timeout=timeout)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

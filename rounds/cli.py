@@ -178,7 +178,7 @@ def schemas(
     ] = None,
 ) -> None:
     """List the event contracts (CloudEvents types and topics), or export their JSON Schemas."""
-    from rounds.contracts import json_schemas, registered_events
+    from rounds.contracts.registry import json_schemas, registered_events
 
     if out is None:
         table = Table(title="Rounds events")

@@ -7,7 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from rounds.contracts import WorkerRegistered, event_class, json_schemas
+from rounds.contracts.people import WorkerRegistered
+from rounds.contracts.registry import event_class, json_schemas
 from rounds.infra.cloudevents import Envelope, MalformedEvent
 
 AT = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from rounds.cli import app
-from rounds.contracts import registered_events
+from rounds.contracts.registry import registered_events
 from rounds.infra.topology import load_topology
 
 

@@ -105,6 +105,9 @@ async def readyz(rt: Runtime) -> JSONResponse:
 
 
 docs = APIRouter(include_in_schema=False)
+# Swagger UI's scripts ship in the swagger-ui-bundle wheel, so /docs needs no CDN (laptops offline,
+# clusters without egress).
+SWAGGER_ASSETS = "/docs/assets"
 
 
 @docs.get("/openapi.json")
@@ -115,8 +118,14 @@ async def openapi_document(rt: Runtime) -> JSONResponse:
 
 @docs.get("/docs")
 async def swagger_ui() -> HTMLResponse:
-    """Swagger UI over the merged document."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Rounds API")
+    """Swagger UI over the merged document, its assets served from here (works offline)."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Rounds API",
+        swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
+    )
 
 
 routed = APIRouter(include_in_schema=False)

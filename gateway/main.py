@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from swagger_ui_bundle import swagger_ui_path
 
-from gateway.api import docs, health, routed
+from gateway.api import SWAGGER_ASSETS, docs, health, routed
 from gateway.openapi import OpenApiCatalog
 from gateway.proxy import ServiceProxy
 from gateway.runtime import GatewayRuntime
@@ -87,5 +89,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.tracer_provider = tracer_provider
     app.include_router(health)
     app.include_router(docs)
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-assets")
     app.include_router(routed)
     return app

@@ -251,6 +251,10 @@ async def test_docs_show_the_merged_document(gateway: RunningGateway) -> None:
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
     assert "/openapi.json" in response.text
+    assert "cdn." not in response.text, "docs must work without internet"
+    script = await gateway.client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
 
 
 async def test_each_request_is_logged_once_with_its_id_and_status(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rounds.infra.problems import FORWARDED_PREFIX_HEADER
 from rounds.infra.request_log import REQUEST_ID_HEADER
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -28,7 +29,7 @@ HOP_BY_HOP: frozenset[bytes] = frozenset(
 # Headers the gateway sets itself on the way in: httpx writes Host for the service's address, and
 # the forwarding headers are rebuilt below so that a caller cannot choose what the service sees.
 _REPLACED_ON_REQUEST: frozenset[bytes] = frozenset(
-    {b"host", REQUEST_ID_HEADER.encode(), b"x-forwarded-proto", b"x-forwarded-host"}
+    {b"host", REQUEST_ID_HEADER.encode(), b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix"}
 )
 
 # Response headers the gateway (its middleware and its server) writes itself.
@@ -54,12 +55,14 @@ def upstream_request_headers(
     request_id: str,
     client_host: str | None,
     scheme: str,
+    prefix: str = "",
 ) -> RawHeaders:
     """The headers to send to a service for a request that reached the gateway with ``incoming``.
 
     Hop-by-hop headers are dropped, ``X-Request-Id`` is set, ``X-Forwarded-For`` gets the caller's
-    address appended to any chain already there, and ``X-Forwarded-Proto`` and ``X-Forwarded-Host``
-    say how the caller reached the gateway.
+    address appended to any chain already there, ``X-Forwarded-Proto`` and ``X-Forwarded-Host``
+    say how the caller reached the gateway, and ``X-Forwarded-Prefix`` the path the service is
+    mounted at (``/v1/people``), so its errors name the path the caller used.
     """
     kept = without_hop_by_hop(incoming)
     original_host = next((value for name, value in kept if name == b"host"), None)
@@ -73,6 +76,8 @@ def upstream_request_headers(
     out.append((b"x-forwarded-proto", scheme.encode("ascii")))
     if original_host is not None:
         out.append((b"x-forwarded-host", original_host))
+    if prefix:
+        out.append((FORWARDED_PREFIX_HEADER.encode(), prefix.encode("ascii")))
     return out
 
 

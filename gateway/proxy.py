@@ -174,6 +174,7 @@ class ServiceProxy:
             request_id=request.state.request_id,
             client_host=request.client.host if request.client else None,
             scheme=request.url.scheme,
+            prefix=f"/v1/{service}",
         )
         try:
             upstream = await self._send(request.method, url, headers, body)

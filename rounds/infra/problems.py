@@ -7,6 +7,7 @@ the reason, so a partner app's developer can fix the request without reading our
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -20,6 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://rounds.dev/problems/"
+FORWARDED_PREFIX_HEADER = "x-forwarded-prefix"
+# Only the gateway's own mount points are believed, so a caller cannot put text of its choosing here.
+_FORWARDED_PREFIX = re.compile(r"/v1/[a-z]{1,40}")
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,12 @@ def problem_response(
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _instance(request: Request) -> str:
+    """The path the caller used: behind the gateway, with its ``/v1/<service>`` prefix."""
+    prefix = request.headers.get(FORWARDED_PREFIX_HEADER, "")
+    return (prefix if _FORWARDED_PREFIX.fullmatch(prefix) else "") + request.url.path
+
+
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     """Turn pydantic's errors into ``{"field": "body.name", "reason": "..."}`` pairs."""
     out = []
@@ -108,7 +118,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         "validation-error",
         "Request is not valid",
         f"Fix these fields and send the request again: {fields}.",
-        instance=request.url.path,
+        instance=_instance(request),
         errors=errors,
     )
 
@@ -121,7 +131,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is no resource at {request.url.path}. See /docs for the routes."
     return problem_response(
-        exc.status_code, slug, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        exc.status_code,
+        slug,
+        title,
+        detail,
+        instance=_instance(request),
+        headers=getattr(exc, "headers", None),
     )
 
 
@@ -132,7 +147,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
         exc.slug,
         exc.title,
         exc.detail,
-        instance=request.url.path,
+        instance=_instance(request),
         errors=exc.errors,
         headers=exc.headers or None,
         **exc.extensions,
@@ -151,7 +166,7 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
         "unavailable",
         "Service unavailable",
         "The service's database cannot be reached. Try again shortly; nothing was changed.",
-        instance=request.url.path,
+        instance=_instance(request),
         headers={"Retry-After": "5"},
     )
 
@@ -163,7 +178,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         "internal",
         "Internal error",
         "Something went wrong on our side and it has been logged. Nothing was changed; try again.",
-        instance=request.url.path,
+        instance=_instance(request),
     )
 
 

@@ -41,11 +41,14 @@ def test_upstream_headers_carry_request_id_and_forwarding_chain() -> None:
         (b"x-forwarded-for", b"198.51.100.1"),
         (b"x-request-id", b"from-caller"),
         (b"x-forwarded-proto", b"gopher"),
+        (b"x-forwarded-prefix", b"/v1/forged"),
         (b"authorization", b"Bearer abc"),
         (b"connection", b"keep-alive"),
     ]
     out = dict(
-        upstream_request_headers(incoming, request_id="r-1", client_host="203.0.113.7", scheme="https")
+        upstream_request_headers(
+            incoming, request_id="r-1", client_host="203.0.113.7", scheme="https", prefix="/v1/people"
+        )
     )
     assert out == {
         b"authorization": b"Bearer abc",
@@ -53,6 +56,7 @@ def test_upstream_headers_carry_request_id_and_forwarding_chain() -> None:
         b"x-forwarded-for": b"198.51.100.1, 203.0.113.7",
         b"x-forwarded-proto": b"https",
         b"x-forwarded-host": b"api.rounds.example",
+        b"x-forwarded-prefix": b"/v1/people",
     }
 
 

@@ -101,3 +101,11 @@ async def test_readiness_reports_an_unreachable_broker(database_url: str) -> Non
         assert (await client.get("/healthz")).status_code == 200
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "broker": f"unreachable at {nowhere}"}
+
+
+async def test_errors_name_the_path_the_caller_used_behind_the_gateway(people: httpx.AsyncClient) -> None:
+    missing = "/workers/00000000-0000-0000-0000-000000000000"
+    behind_gateway = await people.get(missing, headers={"x-forwarded-prefix": "/v1/people"})
+    forged = await people.get(missing, headers={"x-forwarded-prefix": "https://evil.example/<x>"})
+    assert behind_gateway.json()["instance"] == "/v1/people" + missing
+    assert forged.json()["instance"] == missing

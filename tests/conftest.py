@@ -97,7 +97,7 @@ def postgres_server(docker_available: bool) -> Iterator[str]:
     """URL of a Postgres server's maintenance database, on which tests create throwaway databases."""
     if url := os.environ.get("DATABASE_URL"):
         url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield str(make_url(url).set(database="postgres").render_as_string(hide_password=False))
+        yield _reachable_or_skip(make_url(url).set(database="postgres").render_as_string(hide_password=False))
         return
     if docker_available:
         from testcontainers.postgres import PostgresContainer
@@ -105,13 +105,18 @@ def postgres_server(docker_available: bool) -> Iterator[str]:
         with PostgresContainer("postgres:16", driver="asyncpg") as container:
             yield container.get_connection_url()
         return
-    problem = asyncio.run(_postgres_answers(LOCAL_POSTGRES))
-    if problem:
-        message = f"no Postgres at 127.0.0.1:5432 ({problem}); set DATABASE_URL to run the Postgres cases"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    yield LOCAL_POSTGRES
+    yield _reachable_or_skip(LOCAL_POSTGRES)
+
+
+def _reachable_or_skip(url: str) -> str:
+    problem = asyncio.run(_postgres_answers(url))
+    if problem is None:
+        return url
+    where = make_url(url).render_as_string(hide_password=True)
+    message = f"no Postgres answers at {where} ({problem}); set DATABASE_URL to run the Postgres cases"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture

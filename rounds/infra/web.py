@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
+from rounds.infra.openapi_problems import document_problems
 from rounds.infra.problems import install_problem_handlers
 from rounds.infra.request_log import PROBE_PATHS, RequestIdMiddleware
 
@@ -25,6 +26,7 @@ def create_web_app(*, tracer_provider: TracerProvider, **fastapi_options: Any) -
     """
     app = FastAPI(telemetry={"tracer_provider": tracer_provider, "exclude": _is_probe}, **fastapi_options)
     install_problem_handlers(app)
+    document_problems(app)
     app.add_middleware(RequestIdMiddleware)
     FastAPIInstrumentor.instrument_app(
         app,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rounds.contracts.base import Event
 from rounds.infra.cloudevents import Envelope, MalformedEvent
+from rounds.infra.db import is_database_outage
 from rounds.infra.kafka import BrokerUnavailable, KafkaMessage, KafkaPublisher
 from rounds.infra.settings import ServiceSettings
 from rounds.infra.telemetry import context_from_carrier, kafka_headers_to_carrier
@@ -82,6 +83,7 @@ class Subscriptions(Generic[U]):
         return sorted({s.event_class.topic for s in self._by_type.values()})
 
 
+_MAX_OUTAGE_WAIT_SECONDS = 10.0
 _live_consumers: weakref.WeakSet[EventConsumer[Any]] = weakref.WeakSet()
 
 
@@ -223,14 +225,21 @@ class EventConsumer(Generic[U]):
         event: Event | None,
         subscription: Subscription[U],
     ) -> None:
-        attempts = self._settings.consumer_max_attempts
-        for attempt in range(1, attempts + 1):
+        attempts, attempt, outage_wait = self._settings.consumer_max_attempts, 0, 0.5
+        while True:
             try:
                 await self._handle_once(envelope, event, subscription)
                 processed_counter.add(1, {"consumer": self.group_id, "type": envelope.type})
                 return
             except Exception as exc:
-                if attempt == attempts:
+                if is_database_outage(exc):
+                    # The event is fine and the database is away: wait for it, never dead-letter.
+                    log.warning("database unavailable while handling %s, waiting: %r", envelope.type, exc)
+                    await asyncio.sleep(outage_wait)
+                    outage_wait = min(outage_wait * 2, _MAX_OUTAGE_WAIT_SECONDS)
+                    continue
+                attempt += 1
+                if attempt >= attempts:
                     log.exception("giving up on %s %s after %d attempts", envelope.type, envelope.id, attempt)
                     await self._dead_letter(record, exc, attempts=attempt)
                     return

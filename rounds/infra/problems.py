@@ -16,8 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rounds.infra.db import is_database_outage
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://rounds.dev/problems/"
@@ -155,10 +157,7 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    lost_connection = isinstance(exc, OperationalError | InterfaceError | ConnectionError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    )
-    if not lost_connection:
+    if not is_database_outage(exc):
         return await _on_unexpected(request, exc)
     log.error("database unavailable: %s", exc)
     return problem_response(

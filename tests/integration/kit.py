@@ -119,6 +119,21 @@ async def read_topic(
     return records
 
 
+async def read_for(bootstrap: str, topic: str, seconds: float) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything that arrives on ``topic`` (from its start) within ``seconds``."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            for partition_records in (await consumer.getmany(timeout_ms=250)).values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.2) -> None:
     """Wait until ``check`` passes, failing with a timeout otherwise."""
     async with asyncio.timeout(timeout):

@@ -218,3 +218,26 @@ async def test_a_new_event_id_is_recorded_once_per_consumer(harness: Harness) ->
         assert not await uow.already_processed("rounds.visits", envelope.id)
         with pytest.raises(sa.exc.IntegrityError):
             await uow.mark_processed("rounds.rota", envelope)
+
+
+async def test_a_database_outage_while_handling_waits_instead_of_dead_lettering(
+    harness: Harness, kafka_bootstrap: str
+) -> None:
+    outages: list[str] = []
+
+    async def database_away_three_times(event: Any, envelope: Envelope, uow: KitUnitOfWork) -> None:
+        if len(outages) < 3:
+            outages.append(envelope.id)
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("database restarting"))
+        await uow.record_effect(event.note)
+
+    await harness.write("survives")
+    await harness.relay.publish_batch()
+
+    async def handled() -> bool:
+        return "survives" in await count_effects(harness.unit_of_work())
+
+    await run_consumer_until(harness.consumer(database_away_three_times), handled)
+    assert len(outages) == 3, "more outages than max attempts, yet no dead letter"
+    assert await count_effects(harness.unit_of_work()) == ["written:survives", "survives"]
+    assert await read_for(kafka_bootstrap, harness.dead_letter_topic, seconds=2) == []

@@ -22,6 +22,7 @@ from tests.integration.kit import (
     count_effects,
     create_tables,
     eventually,
+    read_for,
     read_topic,
     run_consumer_until,
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.unit_of_work import UnitOfWork
-from services.people.adapters.repository import WorkerRepository
+from services.people.adapters.repository import OrganisationRepository, WorkerRepository
 
 
 class PeopleUnitOfWork(UnitOfWork):
-    """Workers (and, as the service grows, individuals, key people and plans)."""
+    """Workers, the organisation, individuals, key people and plans."""
 
     workers: WorkerRepository
+    organisation: OrganisationRepository
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.workers = WorkerRepository(session)
+        self.organisation = OrganisationRepository(session)

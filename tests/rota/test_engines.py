@@ -66,3 +66,17 @@ def test_a_problem_refuses_a_naive_epoch() -> None:
 
     with pytest.raises(ValueError, match="aware"):
         PlanningProblem(datetime(2026, 11, 23), [], [], StraightLineTravel())
+
+
+def test_indicators_count_what_the_plan_did_and_did_not_do() -> None:
+    from services.rota.domain.indicators import indicators
+
+    problem = generated_day(6, 80, seed=7)
+    plan = GreedyEngine().allocate(problem)
+    figures = indicators(problem, plan)
+    assert figures.visits == 80
+    assert figures.allocated_visits + figures.unallocated_visits == 80
+    assert sum(figures.unallocated_reasons.values()) == figures.unallocated_visits
+    assert figures.travel_minutes > 0
+    assert 0 < figures.utilisation <= 1
+    assert 0 <= figures.continuity <= 1

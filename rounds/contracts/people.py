@@ -131,3 +131,119 @@ class WorkerComplianceChanged(Event):
     may_work: bool
     reasons: list[str] = Field(default_factory=list)
     checked_at: datetime
+
+
+class PreferredTime(BaseModel):
+    """A time of day the individual would like a visit in (local wall-clock ``HH:MM``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    earliest: str
+    latest: str
+
+
+class _IndividualRecord(Event):
+    """What other services need of an individual (no NHS number, no date of birth, no access notes).
+
+    ``status`` is ``active``, ``in_hospital`` (visits pause, 000 P43) or ``ended``. ``carer_gender``
+    and ``refused_worker_ids`` are hard rules for the rota; ``preferred_times`` are soft. ``language``,
+    ``communication_needs`` and ``accessible_formats`` tell alerts how to write to them (000 K7).
+    """
+
+    topic: ClassVar[str] = INDIVIDUALS_TOPIC
+    key_field: ClassVar[str] = "individual_id"
+
+    individual_id: UUID
+    version: int
+    given_name: str
+    family_name: str
+    preferred_name: str | None = None
+    locality: str
+    status: str
+    address: str
+    location: GeoPoint
+    phone: str | None = None
+    language: str = "en"
+    interpreter_needed: bool = False
+    communication_needs: list[str] = Field(default_factory=list)
+    accessible_formats: list[str] = Field(default_factory=list)
+    preferred_times: list[PreferredTime] = Field(default_factory=list)
+    carer_gender: str | None = None
+    refused_worker_ids: list[UUID] = Field(default_factory=list)
+    time_zone: str = "Europe/London"
+
+
+class IndividualRegistered(_IndividualRecord):
+    """A new individual receives care from the provider (000 P2)."""
+
+    type: ClassVar[str] = "rounds.individual.registered.v1"
+
+
+class IndividualUpdated(_IndividualRecord):
+    """An individual's record changed: the record as it now stands (the newest ``version`` wins)."""
+
+    type: ClassVar[str] = "rounds.individual.updated.v1"
+
+
+class IndividualStatusChanged(Event):
+    """An individual went into hospital, came home, or their service ended (000 P43, P44).
+
+    Rota cancels or restores visits from ``effective_at``; alerts tells the people who consented.
+    """
+
+    type: ClassVar[str] = "rounds.individual.status.changed.v1"
+    topic: ClassVar[str] = INDIVIDUALS_TOPIC
+    key_field: ClassVar[str] = "individual_id"
+
+    individual_id: UUID
+    version: int
+    locality: str
+    previous_status: str
+    status: str
+    effective_at: datetime
+    reason: str | None = None
+
+
+class _KeyPersonRecord(Event):
+    """A key person as alerts needs them to inform them (000 P44): contact, consent, channel, quiet hours.
+
+    ``informed_of`` lists what they consented to hear about (``visit_changes``, ``missed_visits``,
+    ``incidents``, ``plan_changes``, ``hospital_admissions``); nothing may be sent when
+    ``consent_to_be_informed`` is false or ``active`` is false. Quiet hours are local wall-clock times
+    in ``time_zone`` and may wrap midnight (22:00-07:00).
+    """
+
+    topic: ClassVar[str] = INDIVIDUALS_TOPIC
+    key_field: ClassVar[str] = "individual_id"
+
+    individual_id: UUID
+    key_person_id: UUID
+    version: int
+    given_name: str
+    family_name: str
+    relationship: str
+    phone: str | None = None
+    email: str | None = None
+    lasting_power_of_attorney: str = "none"
+    is_representative: bool = False
+    consent_to_be_informed: bool = False
+    informed_of: list[str] = Field(default_factory=list)
+    preferred_channel: str | None = None
+    language: str = "en"
+    quiet_hours_start: str | None = None
+    quiet_hours_end: str | None = None
+    time_zone: str = "Europe/London"
+    active: bool = True
+
+
+class KeyPersonAdded(_KeyPersonRecord):
+    """Someone important to the individual was recorded."""
+
+    type: ClassVar[str] = "rounds.keyperson.added.v1"
+
+
+class KeyPersonUpdated(_KeyPersonRecord):
+    """A key person's record changed (or they were removed: ``active`` false)."""
+
+    type: ClassVar[str] = "rounds.keyperson.updated.v1"

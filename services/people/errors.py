@@ -43,3 +43,9 @@ def stale(resource: str, current: int) -> PreconditionFailed:
 def etag(version: int) -> str:
     """The strong ETag of a record at ``version``."""
     return f'"{version}"'
+
+
+class Unauthenticated(Problem):
+    """The route needs to know who is calling (the gateway sends ``X-Rounds-Actor``)."""
+
+    status, slug, title = 401, "unauthenticated", "Unauthenticated"

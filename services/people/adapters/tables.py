@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from rounds.infra.db import UtcDateTime
+
 metadata = sa.MetaData()
 
 workers = sa.Table(
@@ -44,4 +46,67 @@ teams = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("locality_id", sa.Uuid(), sa.ForeignKey("localities.id"), nullable=False),
     sa.Column("manager_id", sa.Uuid(), sa.ForeignKey("workers.id")),
+)
+
+individuals = sa.Table(
+    "individuals",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("given_name", sa.String(200), nullable=False),
+    sa.Column("family_name", sa.String(200), nullable=False),
+    sa.Column("nhs_number", sa.String(10), unique=True),
+    sa.Column("locality", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("lat", sa.Float(), nullable=False),
+    sa.Column("lon", sa.Float(), nullable=False),
+    sa.Column("profile", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+key_people = sa.Table(
+    "key_people",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("individual_id", sa.Uuid(), sa.ForeignKey("individuals.id"), nullable=False, index=True),
+    sa.Column("given_name", sa.String(200), nullable=False),
+    sa.Column("family_name", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("profile", sa.JSON(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+)
+
+# Restricted: kept apart from the individual's record so no ordinary read or event can carry it.
+access_notes = sa.Table(
+    "access_notes",
+    metadata,
+    sa.Column("individual_id", sa.Uuid(), sa.ForeignKey("individuals.id"), primary_key=True),
+    sa.Column("notes", sa.Text(), nullable=False),
+    sa.Column("key_safe_code", sa.String(50)),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+
+visit_windows = sa.Table(
+    "visit_windows",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("individual_id", sa.Uuid(), sa.ForeignKey("individuals.id"), nullable=False),
+    sa.Column("worker_id", sa.Uuid(), sa.ForeignKey("workers.id"), nullable=False),
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_visit_windows_reader", "individual_id", "worker_id", "ends_at"),
+)
+
+access_audit = sa.Table(
+    "access_audit",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("individual_id", sa.Uuid(), nullable=False, index=True),
+    sa.Column("reader_id", sa.String(200), nullable=False),
+    sa.Column("reader_role", sa.String(50), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("granted", sa.Boolean(), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
 )

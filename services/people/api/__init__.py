@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.people.api import workers
+from services.people.api import individuals, workers
 
 router = APIRouter()
-router.include_router(workers.router)
-router.include_router(workers.organisation_router)
+for part in (
+    workers.router,
+    workers.organisation_router,
+    individuals.router,
+    individuals.key_people_router,
+    individuals.access_router,
+):
+    router.include_router(part)

@@ -1,9 +1,39 @@
-"""The supervision service's unit of work."""
+"""The supervision service's unit of work: its repositories in one transaction with the outbox."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rounds.infra.topology import load_topology
 from rounds.infra.unit_of_work import UnitOfWork
+from services.supervision.adapters.repository import (
+    AccessRepository,
+    AgreementRepository,
+    EvidenceRepository,
+    RecordRepository,
+    SessionRepository,
+    SuperviseeRepository,
+)
 
 
 class SupervisionUnitOfWork(UnitOfWork):
-    """The supervision repositories in one transaction with its outbox and inbox (none of its own yet)."""
+    """Supervisees, agreements, sessions, records, evidence and access, with the outbox and inbox."""
+
+    supervisees: SuperviseeRepository
+    agreements: AgreementRepository
+    sessions: SessionRepository
+    records: RecordRepository
+    evidence: EvidenceRepository
+    access: AccessRepository
+    # The provider's zone for "today" and local dates; the runtime sets it from the settings.
+    zone: ZoneInfo = ZoneInfo(load_topology().provider_time_zone)
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        self.supervisees = SuperviseeRepository(session)
+        self.agreements = AgreementRepository(session)
+        self.sessions = SessionRepository(session)
+        self.records = RecordRepository(session)
+        self.evidence = EvidenceRepository(session)
+        self.access = AccessRepository(session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rounds.infra.problems import Problem
+from rounds.infra.problems import NotFound, Problem
 
 
 class Invalid(Problem):
@@ -17,6 +17,14 @@ class Invalid(Problem):
             f"Fix this field and send the request again: {field_name}.",
             errors=[{"field": field_name, "reason": reason}],
         )
+
+
+def unknown_reference(field_name: str, what: str, ref: object) -> Problem:
+    """404 for an id named in the body that does not exist, naming the field (unknown ids are 404)."""
+    return NotFound(
+        f"The {what} named in {field_name} does not exist.",
+        errors=[{"field": field_name, "reason": f"no {what} has id {ref}"}],
+    )
 
 
 class Forbidden(Problem):

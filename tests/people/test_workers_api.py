@@ -75,7 +75,6 @@ async def test_an_update_with_a_stale_etag_is_refused_and_saves_nothing(people: 
     [
         ({"home_base": {"lat": 91, "lon": 0}}, "body.home_base.lat"),
         ({"home_base": {"lat": 53, "lon": -181}}, "body.home_base.lon"),
-        ({"line_manager_id": "00000000-0000-0000-0000-000000000001"}, "body.line_manager_id"),
         ({"given_name": None}, "body.given_name"),
         (
             {"dbs": {"certificate_number": "1", "issued_on": "2026-01-02", "recheck_due": "2025-01-01"}},
@@ -95,12 +94,15 @@ async def test_bad_worker_changes_are_refused_with_the_field(
 
 async def test_unknown_workers_are_404(people: httpx.AsyncClient) -> None:
     missing = "00000000-0000-0000-0000-000000000009"
+    worker = (await people.post("/workers", json=ASHA)).json()
     answers = [
+        await people.patch(f"/workers/{worker['id']}", json={"line_manager_id": missing}),
         await people.patch(f"/workers/{missing}", json={"gender": "male"}),
         await people.get(f"/workers/{missing}/compliance"),
         await people.post(f"/workers/{missing}/end", json={"ended_on": "2026-06-01"}),
     ]
-    assert [a.status_code for a in answers] == [404, 404, 404]
+    assert [a.status_code for a in answers] == [404, 404, 404, 404]
+    assert answers[0].json()["errors"][0]["field"] == "body.line_manager_id"
 
 
 async def test_an_expiring_mandatory_training_is_announced_once_on_its_day(
@@ -174,4 +176,7 @@ async def test_organisation_has_localities_teams_and_line_managers(people: httpx
     assert organisation["time_zone"] == "Europe/London"
     assert [t["name"] for t in organisation["teams"]] == ["North"]
     bad_team = await people.post("/teams", json={"name": "X", "locality_id": manager["id"]})
-    assert bad_team.status_code == 422
+    assert bad_team.status_code == 404
+    assert bad_team.json()["errors"] == [
+        {"field": "body.locality_id", "reason": f"no locality has id {manager['id']}"}
+    ]

@@ -38,7 +38,7 @@ from services.people.domain.individuals import (
     check_key_person,
     check_status_change,
 )
-from services.people.errors import Forbidden, Invalid, stale
+from services.people.errors import Forbidden, Invalid, stale, unknown_reference
 from services.people.handlers.common import check_version, provider_time_zone, today
 from services.people.unit_of_work import PeopleUnitOfWork
 
@@ -305,7 +305,7 @@ async def add_visit_window(uow: PeopleUnitOfWork, window: VisitWindow) -> VisitW
     async with uow:
         await existing_individual(uow, window.individual_id)
         if await uow.workers.get(window.worker_id) is None:
-            raise Invalid.on("body.worker_id", f"no worker has id {window.worker_id}")
+            raise unknown_reference("body.worker_id", "worker", window.worker_id)
         await uow.access.add_window(window)
         await uow.commit()
     return window

@@ -26,7 +26,7 @@ from services.people.domain.workers import (
     check_worker,
     normalise_skills,
 )
-from services.people.errors import Invalid, stale
+from services.people.errors import Invalid, stale, unknown_reference
 from services.people.handlers.common import check_version, today
 from services.people.unit_of_work import PeopleUnitOfWork
 
@@ -177,9 +177,9 @@ def _check(worker: Worker) -> None:
 async def _check_references(uow: PeopleUnitOfWork, worker: Worker) -> None:
     # Ids named in the body that do not exist are a fault of the body (422), not of the path (404).
     if worker.line_manager_id and await uow.workers.get(worker.line_manager_id) is None:
-        raise Invalid.on("body.line_manager_id", f"no worker has id {worker.line_manager_id}")
+        raise unknown_reference("body.line_manager_id", "worker", worker.line_manager_id)
     if worker.team_id and await uow.organisation.get_team(worker.team_id) is None:
-        raise Invalid.on("body.team_id", f"no team has id {worker.team_id}")
+        raise unknown_reference("body.team_id", "team", worker.team_id)
 
 
 def _competencies(worker: Worker) -> list[CompetencyHeld]:
@@ -261,9 +261,9 @@ async def add_team(uow: PeopleUnitOfWork, name: str, locality_id: UUID, manager_
     team = Team(id=uuid4(), name=name.strip(), locality_id=locality_id, manager_id=manager_id)
     async with uow:
         if await uow.organisation.get_locality(locality_id) is None:
-            raise Invalid.on("body.locality_id", f"no locality has id {locality_id}")
+            raise unknown_reference("body.locality_id", "locality", locality_id)
         if manager_id and await uow.workers.get(manager_id) is None:
-            raise Invalid.on("body.manager_id", f"no worker has id {manager_id}")
+            raise unknown_reference("body.manager_id", "worker", manager_id)
         await uow.organisation.add_team(team)
         await uow.commit()
     return team

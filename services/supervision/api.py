@@ -56,7 +56,7 @@ Caller = Annotated[
 # --- supervisees ----------------------------------------------------------------------------------
 
 
-@router.get("/supervisees", tags=["supervisees"], summary="List supervisees")
+@router.get("/workers", tags=["supervisees"], summary="List supervisees")
 async def list_supervisees(
     uow: UoW,
     supervisor_id: UUID | None = None,
@@ -70,7 +70,7 @@ async def list_supervisees(
     return [SuperviseeOut.of(p) for p in found]
 
 
-@router.get("/supervisees/{worker_id}", tags=["supervisees"], summary="Read a supervisee")
+@router.get("/workers/{worker_id}", tags=["supervisees"], summary="Read a supervisee")
 async def get_supervisee(worker_id: UUID, uow: UoW) -> SuperviseeOut:
     """One worker as supervision knows them."""
     async with uow:
@@ -80,9 +80,7 @@ async def get_supervisee(worker_id: UUID, uow: UoW) -> SuperviseeOut:
     return SuperviseeOut.of(profile)
 
 
-@router.put(
-    "/supervisees/{worker_id}/arrangements", tags=["supervisees"], summary="Set supervision arrangements"
-)
+@router.put("/workers/{worker_id}/arrangements", tags=["supervisees"], summary="Set supervision arrangements")
 async def arrange(worker_id: UUID, body: ArrangementsIn, uow: UoW) -> SuperviseeOut:
     """Supervisor, line manager, team, NQSW and probation: recorded here until people publishes them."""
     profile = await handlers.arrange_supervision(
@@ -91,7 +89,7 @@ async def arrange(worker_id: UUID, body: ArrangementsIn, uow: UoW) -> Supervisee
     return SuperviseeOut.of(profile)
 
 
-@router.get("/supervisees/{worker_id}/compliance", tags=["compliance"], summary="A worker's compliance")
+@router.get("/workers/{worker_id}/compliance", tags=["compliance"], summary="A worker's compliance")
 async def worker_compliance(
     worker_id: UUID,
     uow: UoW,
@@ -145,7 +143,7 @@ async def get_agreement(agreement_id: UUID, uow: UoW, caller: Caller) -> Agreeme
     return AgreementOut.of(agreement)
 
 
-@router.get("/supervisees/{worker_id}/agreements", tags=["agreements"], summary="A worker's agreements")
+@router.get("/workers/{worker_id}/agreements", tags=["agreements"], summary="A worker's agreements")
 async def list_agreements(worker_id: UUID, uow: UoW, caller: Caller) -> list[AgreementOut]:
     """Every agreement of the worker, newest first (confidential, audited)."""
     async with uow:
@@ -186,7 +184,7 @@ async def cancel(session_id: UUID, body: CancelIn, uow: UoW, caller: Caller) -> 
     )
 
 
-@router.get("/supervisees/{worker_id}/sessions", tags=["sessions"], summary="A worker's sessions")
+@router.get("/workers/{worker_id}/sessions", tags=["sessions"], summary="A worker's sessions")
 async def list_sessions(worker_id: UUID, uow: UoW, caller: Caller) -> list[SessionOut]:
     """Planned, held and cancelled sessions the worker is supervised in (confidential, audited)."""
     async with uow:
@@ -275,7 +273,7 @@ async def amend_record(record_id: UUID, body: RecordIn, uow: UoW, caller: Caller
     return RecordOut.of(await handlers.amend_record(uow, record_id, by=caller, content=body.content()))
 
 
-@router.get("/supervisees/{worker_id}/records", tags=["records"], summary="A worker's records")
+@router.get("/workers/{worker_id}/records", tags=["records"], summary="A worker's records")
 async def list_records(worker_id: UUID, uow: UoW, caller: Caller) -> list[RecordOut]:
     """Every record of the worker's sessions, amendments included (confidential, audited)."""
     async with uow:
@@ -290,7 +288,7 @@ async def list_records(worker_id: UUID, uow: UoW, caller: Caller) -> list[Record
 
 
 @router.post(
-    "/supervisees/{worker_id}/shares",
+    "/workers/{worker_id}/shares",
     status_code=status.HTTP_201_CREATED,
     tags=["confidentiality"],
     summary="Share a worker's records",
@@ -302,7 +300,7 @@ async def share(worker_id: UUID, body: ShareIn, uow: UoW, caller: Caller) -> Sha
 
 
 @router.get(
-    "/supervisees/{worker_id}/record-reads", tags=["confidentiality"], summary="Who read a worker's records"
+    "/workers/{worker_id}/record-reads", tags=["confidentiality"], summary="Who read a worker's records"
 )
 async def record_reads(worker_id: UUID, uow: UoW, caller: Caller) -> list[dict[str, object]]:
     """The audit trail, for the member of staff and those entitled to their records, not for shares."""
@@ -320,7 +318,7 @@ async def record_reads(worker_id: UUID, uow: UoW, caller: Caller) -> list[dict[s
 
 
 @router.post(
-    "/supervisees/{worker_id}/milestones",
+    "/workers/{worker_id}/milestones",
     status_code=status.HTTP_201_CREATED,
     tags=["evidence"],
     summary="Record a timeline milestone",
@@ -332,7 +330,7 @@ async def record_milestone(worker_id: UUID, body: MilestoneIn, uow: UoW, caller:
 
 
 @router.post(
-    "/supervisees/{worker_id}/training",
+    "/workers/{worker_id}/training",
     status_code=status.HTTP_201_CREATED,
     tags=["evidence"],
     summary="Record training",
@@ -344,7 +342,7 @@ async def record_training(worker_id: UUID, body: TrainingIn, uow: UoW, caller: C
 
 
 @router.post(
-    "/supervisees/{worker_id}/dbs-checks",
+    "/workers/{worker_id}/dbs-checks",
     status_code=status.HTTP_201_CREATED,
     tags=["evidence"],
     summary="Record a DBS check",

@@ -83,7 +83,7 @@ async def supervision(database_url: str, kafka_bootstrap: str) -> AsyncIterator[
         await s.register(team.stranger, date(2020, 3, 1), "Xan")
         for worker in (team.worker, team.colleague):
             response = await client.put(
-                f"/supervisees/{worker}/arrangements",
+                f"/workers/{worker}/arrangements",
                 json={
                     "supervisor_id": str(team.supervisor),
                     "line_manager_id": str(team.supervisor),
@@ -92,7 +92,7 @@ async def supervision(database_url: str, kafka_bootstrap: str) -> AsyncIterator[
             )
             assert response.status_code == 200, response.text
         response = await client.put(
-            f"/supervisees/{team.supervisor}/arrangements",
+            f"/workers/{team.supervisor}/arrangements",
             json={
                 "supervisor_id": str(team.manager),
                 "line_manager_id": str(team.manager),

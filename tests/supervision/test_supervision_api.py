@@ -88,7 +88,7 @@ async def test_an_agreement_comes_into_force_when_both_sign_and_its_review_super
     assert review["replaces_id"] == first["id"]
     for signer in (worker, sup):
         await s.client.post(f"/agreements/{review['id']}/signatures", headers=s.as_(signer))
-    listed = (await s.client.get(f"/supervisees/{worker}/agreements", headers=s.as_(worker))).json()
+    listed = (await s.client.get(f"/workers/{worker}/agreements", headers=s.as_(worker))).json()
     assert [(a["id"], a["status"]) for a in listed] == [(review["id"], "active"), (first["id"], "superseded")]
 
 
@@ -111,7 +111,7 @@ async def test_an_agreement_that_breaks_the_policy_is_refused_with_the_field(
     assert response.headers["content-type"] == "application/problem+json"
     [error] = [e for e in response.json()["errors"] if e["field"] == field]
     assert reason in error["reason"]
-    listed = await s.client.get(f"/supervisees/{s.team.worker}/agreements", headers=s.as_(s.team.worker))
+    listed = await s.client.get(f"/workers/{s.team.worker}/agreements", headers=s.as_(s.team.worker))
     assert listed.json() == []
 
 
@@ -279,17 +279,17 @@ async def test_a_record_missing_what_appendix_2_asks_is_refused(
     )
     assert response.status_code == 422, response.text
     assert field in [e["field"] for e in response.json()["errors"]]
-    records = await s.client.get(f"/supervisees/{s.team.worker}/records", headers=s.as_(s.team.worker))
+    records = await s.client.get(f"/workers/{s.team.worker}/records", headers=s.as_(s.team.worker))
     assert records.json() == []
 
 
 async def test_requests_without_a_caller_or_about_unknown_things_get_problem_json(s: Supervision) -> None:
-    missing_caller = await s.client.get(f"/supervisees/{s.team.worker}/records")
+    missing_caller = await s.client.get(f"/workers/{s.team.worker}/records")
     unknown_record = await s.client.get(
         "/records/00000000-0000-0000-0000-000000000000", headers=s.as_(s.team.worker)
     )
     unknown_worker = await s.client.put(
-        "/supervisees/00000000-0000-0000-0000-000000000000/arrangements", json={"nqsw": True}
+        "/workers/00000000-0000-0000-0000-000000000000/arrangements", json={"nqsw": True}
     )
     assert [r.status_code for r in (missing_caller, unknown_record, unknown_worker)] == [422, 404, 404]
     assert missing_caller.json()["errors"][0]["field"] == "header.X-Rounds-Caller"

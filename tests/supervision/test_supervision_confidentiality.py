@@ -33,8 +33,8 @@ async def test_a_supervisee_cannot_read_another_workers_records(s: Supervision) 
     record = await signed_record(s)
     for path in (
         f"/records/{record['id']}",
-        f"/supervisees/{s.team.worker}/records",
-        f"/supervisees/{s.team.worker}/agreements",
+        f"/workers/{s.team.worker}/records",
+        f"/workers/{s.team.worker}/agreements",
     ):
         assert await status_of_read(s, path, s.team.colleague) == 403, path
         assert await status_of_read(s, path, s.team.stranger) == 403, path
@@ -52,9 +52,7 @@ async def test_the_supervisee_the_supervisor_and_the_supervisors_line_manager_re
         assert response.status_code == 200, (caller, response.text)
         assert [
             r["id"]
-            for r in (
-                await s.client.get(f"/supervisees/{s.team.worker}/records", headers=s.as_(caller))
-            ).json()
+            for r in (await s.client.get(f"/workers/{s.team.worker}/records", headers=s.as_(caller))).json()
         ] == [record["id"]]
 
 
@@ -62,8 +60,8 @@ async def test_a_line_manager_can_read_their_supervisors_own_records_but_not_ano
     s: Supervision,
 ) -> None:
     # The supervisor is supervised by the manager; the stranger manages nobody here.
-    assert await status_of_read(s, f"/supervisees/{s.team.supervisor}/records", s.team.manager) == 200
-    assert await status_of_read(s, f"/supervisees/{s.team.supervisor}/records", s.team.worker) == 403
+    assert await status_of_read(s, f"/workers/{s.team.supervisor}/records", s.team.manager) == 200
+    assert await status_of_read(s, f"/workers/{s.team.supervisor}/records", s.team.worker) == 403
 
 
 async def test_a_group_record_is_read_by_each_member_but_their_own_records_stay_their_own(
@@ -77,7 +75,7 @@ async def test_a_group_record_is_read_by_each_member_but_their_own_records_stay_
 
 async def test_sharing_beyond_the_three_records_consent_or_the_reason(s: Supervision) -> None:
     record = await signed_record(s)
-    path = f"/supervisees/{s.team.worker}/shares"
+    path = f"/workers/{s.team.worker}/shares"
     share = {"shared_with": str(s.team.stranger), "purpose": "Capability procedure", "consent_given": False}
     by_worker = await s.client.post(path, json={**share, "consent_given": True}, headers=s.as_(s.team.worker))
     assert by_worker.status_code == 403
@@ -92,7 +90,7 @@ async def test_sharing_beyond_the_three_records_consent_or_the_reason(s: Supervi
     assert shared.json()["reason"] == reason
     assert await status_of_read(s, f"/records/{record['id']}", s.team.stranger) == 200
     # A share opens the records, not the trail of who read them.
-    assert await status_of_read(s, f"/supervisees/{s.team.worker}/record-reads", s.team.stranger) == 403
+    assert await status_of_read(s, f"/workers/{s.team.worker}/record-reads", s.team.stranger) == 403
 
 
 async def test_every_read_is_audited_refusals_included(s: Supervision) -> None:
@@ -100,7 +98,7 @@ async def test_every_read_is_audited_refusals_included(s: Supervision) -> None:
     for caller in (s.team.worker, s.team.stranger, s.team.manager):
         await s.client.get(f"/records/{record['id']}", headers=s.as_(caller))
     trail = (
-        await s.client.get(f"/supervisees/{s.team.worker}/record-reads", headers=s.as_(s.team.worker))
+        await s.client.get(f"/workers/{s.team.worker}/record-reads", headers=s.as_(s.team.worker))
     ).json()
     assert [(r["reader_id"], r["resource"], r["basis"]) for r in trail] == [
         (str(s.team.worker), "record", "self"),

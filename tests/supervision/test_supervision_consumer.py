@@ -43,17 +43,17 @@ async def test_a_registered_worker_becomes_a_supervisee_once_with_their_new_star
         await publisher.send_batch([e.to_kafka() for e in (envelopes[0], envelopes[0], envelopes[1])])
 
         async def both_known() -> bool:
-            responses = [await s.client.get(f"/supervisees/{w}") for w in (starter, veteran)]
+            responses = [await s.client.get(f"/workers/{w}") for w in (starter, veteran)]
             return all(r.status_code == 200 for r in responses)
 
         await eventually(both_known, timeout=60)
     finally:
         await publisher.close()
-    new = (await s.client.get(f"/supervisees/{starter}")).json()
-    old = (await s.client.get(f"/supervisees/{veteran}")).json()
+    new = (await s.client.get(f"/workers/{starter}")).json()
+    old = (await s.client.get(f"/workers/{veteran}")).json()
     assert (new["new_starter"], new["on_probation"], new["start_date"]) == (True, True, "2026-02-02")
     assert (old["new_starter"], old["on_probation"]) == (False, False)
-    compliance = (await s.client.get(f"/supervisees/{starter}/compliance")).json()
+    compliance = (await s.client.get(f"/workers/{starter}/compliance")).json()
     assert [
         o["item"] for o in compliance["due"] + compliance["due_soon"] if o["rule"] == "probation_review"
     ] == ["month 1"]

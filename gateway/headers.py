@@ -26,10 +26,23 @@ HOP_BY_HOP: frozenset[bytes] = frozenset(
     }
 )
 
+# The trusted identity header: services apply their finer access rules from it (see gateway.access).
+ACTOR_HEADER = "x-rounds-actor"
+
 # Headers the gateway sets itself on the way in: httpx writes Host for the service's address, and
 # the forwarding headers are rebuilt below so that a caller cannot choose what the service sees.
+# The caller's X-Rounds-Actor is always dropped (only the gateway may say who the caller is), and so
+# is Authorization: the token stays at the gateway, which tells the services who called instead.
 _REPLACED_ON_REQUEST: frozenset[bytes] = frozenset(
-    {b"host", REQUEST_ID_HEADER.encode(), b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-prefix"}
+    {
+        b"host",
+        REQUEST_ID_HEADER.encode(),
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"x-forwarded-prefix",
+        ACTOR_HEADER.encode(),
+        b"authorization",
+    }
 )
 
 # Response headers the gateway (its middleware and its server) writes itself.
@@ -56,13 +69,15 @@ def upstream_request_headers(
     client_host: str | None,
     scheme: str,
     prefix: str = "",
+    actor: str | None = None,
 ) -> RawHeaders:
     """The headers to send to a service for a request that reached the gateway with ``incoming``.
 
     Hop-by-hop headers are dropped, ``X-Request-Id`` is set, ``X-Forwarded-For`` gets the caller's
     address appended to any chain already there, ``X-Forwarded-Proto`` and ``X-Forwarded-Host``
     say how the caller reached the gateway, and ``X-Forwarded-Prefix`` the path the service is
-    mounted at (``/v1/people``), so its errors name the path the caller used.
+    mounted at (``/v1/people``), so its errors name the path the caller used. ``actor`` (JSON) goes
+    in ``X-Rounds-Actor``; whatever the caller sent under that name and ``Authorization`` are dropped.
     """
     kept = without_hop_by_hop(incoming)
     original_host = next((value for name, value in kept if name == b"host"), None)
@@ -78,6 +93,8 @@ def upstream_request_headers(
         out.append((b"x-forwarded-host", original_host))
     if prefix:
         out.append((FORWARDED_PREFIX_HEADER.encode(), prefix.encode("ascii")))
+    if actor is not None:
+        out.append((ACTOR_HEADER.encode(), actor.encode("utf-8")))
     return out
 
 

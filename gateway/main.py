@@ -17,11 +17,14 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from swagger_ui_bundle import swagger_ui_path
 
-from gateway.api import SWAGGER_ASSETS, docs, health, routed
+from gateway.access import AccessGuard, PartnerTokens
+from gateway.api import SWAGGER_ASSETS, docs, health, identity, routed
+from gateway.auth import RemoteJwks, StaticKeys, TokenVerifier
 from gateway.openapi import OpenApiCatalog
 from gateway.proxy import ServiceProxy
 from gateway.runtime import GatewayRuntime
 from gateway.settings import GatewaySettings
+from rounds.auth.issuer import BUILTIN_ISSUER, SigningKey, load_or_create_signing_key
 from rounds.infra.telemetry import setup_telemetry
 from rounds.infra.topology import load_topology
 from rounds.infra.web import create_web_app
@@ -38,6 +41,30 @@ def _version() -> str:
 def _own_document(app: FastAPI, app_version: str) -> dict[str, Any]:
     """The gateway's own paths (its health endpoints) as OpenAPI, for merging with the services'."""
     return get_openapi(title=app.title, version=app_version, routes=app.routes)
+
+
+def _verifier(settings: GatewaySettings, client: httpx.AsyncClient, key: SigningKey | None) -> TokenVerifier:
+    """Tokens of the built-in issuer (its own key) or of the configured identity provider (its JWKS)."""
+    if key is not None:
+        return TokenVerifier(
+            StaticKeys(key.jwks()),
+            issuer=BUILTIN_ISSUER,
+            audience=settings.oidc_audience,
+            leeway_seconds=settings.token_leeway_seconds,
+        )
+    assert settings.oidc_issuer, "checked by GatewaySettings"
+    assert settings.oidc_jwks_url, "checked by GatewaySettings"
+    return TokenVerifier(
+        RemoteJwks(
+            client,
+            settings.oidc_jwks_url,
+            cache_seconds=settings.jwks_cache_seconds,
+            min_refresh_seconds=settings.jwks_min_refresh_seconds,
+        ),
+        issuer=settings.oidc_issuer,
+        audience=settings.oidc_audience,
+        leeway_seconds=settings.token_leeway_seconds,
+    )
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -58,6 +85,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         # Per client rather than process-wide, so the traceparent goes on exactly these calls.
         HTTPXClientInstrumentor.instrument_client(client, tracer_provider=tracer_provider)
+        # The embedded default's issuer key is made on first start, in the data folder (mode 0600).
+        key = load_or_create_signing_key(settings.data_dir) if settings.builtin_issuer else None
         app.state.runtime = GatewayRuntime(
             settings=settings,
             client=client,
@@ -69,6 +98,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 summaries=summaries,
                 version=app_version,
             ),
+            guard=AccessGuard(_verifier(settings, client, key), settings),
+            signing_key=key,
+            partner_tokens=PartnerTokens(key, settings) if key is not None else None,
         )
         try:
             yield
@@ -89,6 +121,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.tracer_provider = tracer_provider
     app.include_router(health)
     app.include_router(docs)
+    app.include_router(identity)
     app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-assets")
     app.include_router(routed)
     return app

@@ -149,8 +149,13 @@ class ServiceProxy:
                 services=known,
             ) from None
 
-    async def forward(self, service: str, path: str, request: Request) -> Response:
-        """Send ``request`` to ``service`` at ``path`` and stream the service's answer back."""
+    async def forward(
+        self, service: str, path: str, request: Request, *, actor: str | None = None
+    ) -> Response:
+        """Send ``request`` to ``service`` at ``path`` and stream the service's answer back.
+
+        ``actor`` is the verified caller as JSON, sent in ``X-Rounds-Actor`` (see ``gateway.access``).
+        """
         url = upstream_url(
             self.base_url(service),
             request.scope.get("raw_path"),
@@ -175,6 +180,7 @@ class ServiceProxy:
             client_host=request.client.host if request.client else None,
             scheme=request.url.scheme,
             prefix=f"/v1/{service}",
+            actor=actor,
         )
         try:
             upstream = await self._send(request.method, url, headers, body)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from gateway.access import AccessGuard, PartnerTokens
 from gateway.openapi import OpenApiCatalog
 from gateway.proxy import ServiceProxy
 from gateway.settings import GatewaySettings
+from rounds.auth.issuer import SigningKey
 
 
 @dataclass(frozen=True)
@@ -19,3 +21,7 @@ class GatewayRuntime:
     client: httpx.AsyncClient
     proxy: ServiceProxy
     catalog: OpenApiCatalog
+    guard: AccessGuard
+    # The built-in issuer's key and its client credentials grant; None when an external IdP issues tokens.
+    signing_key: SigningKey | None
+    partner_tokens: PartnerTokens | None

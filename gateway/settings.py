@@ -24,6 +24,14 @@ The other settings, with their defaults (the embedded default needs none of them
   after the cool-down
 - ``ROUNDS_GATEWAY_PROBE_TIMEOUT_SECONDS`` (2): per-service wait in /readyz and the OpenAPI fetch
 - ``ROUNDS_GATEWAY_OPENAPI_CACHE_SECONDS`` (30): how long a service's OpenAPI document is reused
+- ``ROUNDS_GATEWAY_OIDC_ISSUER``, ``ROUNDS_GATEWAY_OIDC_JWKS_URL``, ``ROUNDS_GATEWAY_OIDC_AUDIENCE``
+  (``rounds-api``): the identity provider whose bearer tokens the gateway accepts. Unset issuer means
+  the built-in issuer of the embedded default (its key in ``<data dir>/gateway/issuer-key.pem``).
+- ``ROUNDS_GATEWAY_TOKEN_LEEWAY_SECONDS`` (30): clock skew tolerated on ``exp``/``nbf``
+- ``ROUNDS_GATEWAY_PARTNER_CLIENTS_FILE`` (``<data dir>/gateway/partner-clients.json``): OAuth2 client
+  credentials of partner systems (hashed secrets; ``python -m gateway.partners add`` writes it)
+- ``ROUNDS_GATEWAY_PROVIDER_ID``: the care provider this deployment serves; partner tokens for another
+  provider are refused
 - ``ROUNDS_GATEWAY_UNREACHABLE_HINT``: what a 503 tells the caller to do when a service is down;
   ``{service}`` and ``{log_dir}`` are filled in. Deployments set their own, e.g.
   ``"Check the pods: kubectl logs deploy/rounds-{service}."``
@@ -31,9 +39,12 @@ The other settings, with their defaults (the embedded default needs none of them
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from rounds.auth.issuer import DEFAULT_AUDIENCE
 from rounds.infra.settings import PlatformSettings
 from rounds.infra.topology import load_topology
 
@@ -65,6 +76,16 @@ class GatewaySettings(PlatformSettings):
     probe_timeout_seconds: float = Field(default=2.0, gt=0)
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
     unreachable_hint: str = DEFAULT_UNREACHABLE_HINT
+    oidc_issuer: str | None = Field(default=None, description="None: the built-in issuer.")
+    oidc_jwks_url: str | None = None
+    oidc_audience: str = DEFAULT_AUDIENCE
+    token_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    jwks_cache_seconds: float = Field(default=300.0, gt=0)
+    # Shortest wait between two fetches caused by unknown key ids (junk tokens must not hammer the IdP).
+    jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
+    partner_clients_file: Path | None = None
+    partner_token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
+    provider_id: str | None = None
 
     @field_validator("service_urls")
     @classmethod
@@ -86,6 +107,22 @@ class GatewaySettings(PlatformSettings):
         defaults = _default_service_urls()
         self.service_urls = {name: self.service_urls.get(name, url) for name, url in defaults.items()}
         return self
+
+    @model_validator(mode="after")
+    def _issuer_with_its_keys(self) -> GatewaySettings:
+        if self.oidc_issuer and not self.oidc_jwks_url:
+            raise ValueError("ROUNDS_GATEWAY_OIDC_JWKS_URL must be set with ROUNDS_GATEWAY_OIDC_ISSUER")
+        return self
+
+    @property
+    def builtin_issuer(self) -> bool:
+        """True when the gateway issues and checks its own tokens (the embedded default)."""
+        return self.oidc_issuer is None
+
+    @property
+    def partner_clients_path(self) -> Path:
+        """Where partner client credentials are kept."""
+        return self.partner_clients_file or self.data_dir / "gateway" / "partner-clients.json"
 
     @property
     def services(self) -> tuple[str, ...]:

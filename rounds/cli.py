@@ -195,5 +195,55 @@ def schemas(
     _console().print(f"Wrote {len(json_schemas())} schemas to {out}")
 
 
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="care_worker, coordinator, registered_manager, supervisor, ...")],
+    subject: Annotated[
+        str | None, typer.Option(help="Who the token is for.", show_default="role-based")
+    ] = None,
+    worker_id: Annotated[str | None, typer.Option(help="A care worker's own worker id.")] = None,
+    locality: Annotated[list[str] | None, typer.Option(help="A coordinator's locality; repeatable.")] = None,
+    individual_id: Annotated[
+        list[str] | None, typer.Option(help="An individual's (or key person's) individual; repeatable.")
+    ] = None,
+    consent: Annotated[
+        list[str] | None, typer.Option(help="For a key person: a section consent allows; repeatable.")
+    ] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="For a partner system: a scope; repeatable.")
+    ] = None,
+    provider: Annotated[str | None, typer.Option(help="For a partner system: its provider.")] = None,
+    minutes: Annotated[int, typer.Option(help="How long the token is valid.")] = 60,
+    data_dir: Annotated[
+        Path, typer.Option(envvar="ROUNDS_DATA_DIR", help="The data folder of the gateway (its issuer key).")
+    ] = DEFAULT_DATA_DIR,
+) -> None:
+    """Print a bearer token of the embedded default's built-in issuer, for curl and partner apps."""
+    from datetime import timedelta
+
+    from rounds.auth.claims import ROLES
+    from rounds.auth.issuer import load_or_create_signing_key, mint_token
+
+    if role not in ROLES:
+        raise typer.BadParameter(
+            f"{role!r} is not a role; choose one of: {', '.join(ROLES)}", param_hint="--role"
+        )
+    individuals = individual_id or []
+    typer.echo(
+        mint_token(
+            load_or_create_signing_key(data_dir),
+            subject=subject or worker_id or f"{role}-{'-'.join(locality or individuals) or 'user'}",
+            role=role,
+            ttl=timedelta(minutes=minutes),
+            worker_id=worker_id,
+            localities=locality or [],
+            individual_ids=individuals if role != "key_person" else [],
+            consents={ind: consent or [] for ind in individuals} if role == "key_person" else {},
+            scope=" ".join(scope or []),
+            provider=provider,
+        )
+    )
+
+
 if __name__ == "__main__":
     app()

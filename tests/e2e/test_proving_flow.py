@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
+from rounds.auth.issuer import load_or_create_signing_key, mint_token
 from rounds.embedded.broker import EmbeddedBroker
 from rounds.embedded.ports import find_free_port
 from rounds.infra.db import create_engine
@@ -48,6 +49,8 @@ class Platform:
     trace_file: Path
     process: subprocess.Popen[bytes]
     log: Path
+    # A registered manager's bearer token from the gateway's built-in issuer (key in the data folder).
+    auth: dict[str, str]
 
     def spans(self) -> list[dict[str, Any]]:
         if not self.trace_file.exists():
@@ -102,7 +105,9 @@ async def platform(
     gateway = f"http://127.0.0.1:{gateway_port}"
     try:
         await _wait_until_ready(gateway, process, log)
-        yield Platform(gateway, stoppable_broker, platform_databases, trace_file, process, log)
+        key = load_or_create_signing_key(tmp_path / "data")
+        auth = {"Authorization": f"Bearer {mint_token(key, subject='e2e', role='registered_manager')}"}
+        yield Platform(gateway, stoppable_broker, platform_databases, trace_file, process, log, auth)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -145,7 +150,7 @@ async def _inbox_count(database_url: str, event_id: str) -> int:
 
 
 async def test_a_registered_worker_reaches_the_rota_in_one_trace_and_once_only(platform: Platform) -> None:
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10, headers=platform.auth) as client:
         response = await client.post("/v1/people/workers", json=WORKER)
         assert response.status_code == 201, response.text
         worker_id = response.json()["id"]
@@ -202,7 +207,7 @@ async def test_a_registered_worker_reaches_the_rota_in_one_trace_and_once_only(p
 async def test_a_worker_registered_while_the_broker_is_down_reaches_the_rota_after_it_returns(
     platform: Platform,
 ) -> None:
-    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=platform.gateway, timeout=10, headers=platform.auth) as client:
         await platform.broker.stop_async()
         response = await client.post("/v1/people/workers", json={**WORKER, "given_name": "Ben"})
         assert response.status_code == 201, (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from rounds.auth.issuer import load_or_create_signing_key, mint_token
 from rounds.infra.topology import SERVICE_NAMES
 from tests.gateway.standins import (
     GatewayFactory,
@@ -53,13 +55,18 @@ def all_ready(stand_ins: dict[str, StandIn]) -> Iterator[dict[str, StandIn]]:
 
 
 @pytest.fixture
-def gateway_for(stand_ins: dict[str, StandIn]) -> GatewayFactory:
-    """Build a gateway in front of the stand-ins; keyword arguments override its settings."""
+def gateway_for(stand_ins: dict[str, StandIn], tmp_path: Path) -> GatewayFactory:
+    """Build a gateway in front of the stand-ins; keyword arguments override its settings.
+
+    Its data folder is the test's own (so the built-in issuer's key is too), and its client sends a
+    registered manager's token unless a test says otherwise.
+    """
 
     @contextlib.asynccontextmanager
     async def running(**overrides: Any) -> AsyncIterator[RunningGateway]:
         urls = {name: stand_in.url for name, stand_in in stand_ins.items()}
         urls.update(overrides.pop("service_urls", {}))
+        overrides.setdefault("data_dir", tmp_path / "data")
         settings = GatewaySettings(service_urls=urls, **overrides)
         app = create_app(settings)
         spans = InMemorySpanExporter()
@@ -68,8 +75,14 @@ def gateway_for(stand_ins: dict[str, StandIn]) -> GatewayFactory:
         # ASGITransport does not run the lifespan, so run it here as uvicorn would.
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-                yield RunningGateway(app=app, client=client, spans=spans)
+            key = load_or_create_signing_key(settings.data_dir)
+            manager = mint_token(key, subject="rm-1", role="registered_manager", localities=["Harrogate"])
+            async with httpx.AsyncClient(
+                transport=transport,
+                base_url="http://gateway.test",
+                headers={"Authorization": f"Bearer {manager}"},
+            ) as client:
+                yield RunningGateway(app=app, client=client, spans=spans, key=key)
 
     return running
 

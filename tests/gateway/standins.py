@@ -24,6 +24,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel
 
+from rounds.auth.issuer import SigningKey, mint_token
+
 # Ports that other software on a developer's machine or CI runner may own; never take them.
 RESERVED_PORTS = frozenset({5432, 3306, 6379, 5672, 1883, 4222})
 
@@ -177,6 +179,15 @@ class RunningGateway:
     app: FastAPI
     client: httpx.AsyncClient
     spans: InMemorySpanExporter
+    key: SigningKey
+
+    def token(self, role: str, subject: str = "user-1", **claims: Any) -> str:
+        """A token of the gateway's built-in issuer for ``role`` with the relationship ``claims``."""
+        return mint_token(self.key, subject=subject, role=role, **claims)
+
+    def as_(self, role: str, subject: str = "user-1", **claims: Any) -> dict[str, str]:
+        """Headers that make a request come from ``role`` with ``claims``."""
+        return {"Authorization": f"Bearer {self.token(role, subject, **claims)}"}
 
 
 GatewayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RunningGateway]]

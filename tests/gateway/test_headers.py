@@ -35,7 +35,7 @@ def test_headers_named_by_connection_are_dropped_too() -> None:
     assert without_hop_by_hop(headers) == [(b"accept", b"*/*")]
 
 
-def test_upstream_headers_carry_request_id_and_forwarding_chain() -> None:
+def test_upstream_headers_carry_request_id_forwarding_chain_and_only_the_gateways_actor() -> None:
     incoming = [
         (b"host", b"api.rounds.example"),
         (b"x-forwarded-for", b"198.51.100.1"),
@@ -43,15 +43,22 @@ def test_upstream_headers_carry_request_id_and_forwarding_chain() -> None:
         (b"x-forwarded-proto", b"gopher"),
         (b"x-forwarded-prefix", b"/v1/forged"),
         (b"authorization", b"Bearer abc"),
+        (b"x-rounds-actor", b'{"role": "registered_manager"}'),
         (b"connection", b"keep-alive"),
     ]
     out = dict(
         upstream_request_headers(
-            incoming, request_id="r-1", client_host="203.0.113.7", scheme="https", prefix="/v1/people"
+            incoming,
+            request_id="r-1",
+            client_host="203.0.113.7",
+            scheme="https",
+            prefix="/v1/people",
+            actor='{"sub":"u1","role":"care_worker"}',
         )
     )
+    # The token stays at the gateway, and only the gateway says who the caller is.
     assert out == {
-        b"authorization": b"Bearer abc",
+        b"x-rounds-actor": b'{"sub":"u1","role":"care_worker"}',
         b"x-request-id": b"r-1",
         b"x-forwarded-for": b"198.51.100.1, 203.0.113.7",
         b"x-forwarded-proto": b"https",

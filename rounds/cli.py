@@ -16,9 +16,12 @@ import typer
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from rounds.bench import bench_app
+from rounds.demo.cli import demo_app
 from rounds.embedded.plan import UpOptions, app_factory, component_names, component_port
 from rounds.infra.settings import DEFAULT_DATA_DIR
 from rounds.infra.topology import Topology, load_topology
+from rounds.simulate.cli import simulate
 
 app = typer.Typer(
     name="rounds",
@@ -26,6 +29,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(bench_app)
+app.add_typer(demo_app)
+app.command()(simulate)
 
 _MS_PER_DAY = 24 * 60 * 60 * 1000
 
@@ -68,6 +75,12 @@ def up(
         list[str] | None, typer.Option(help="Move a service, as SERVICE=PORT; repeatable.")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds each step may take to become ready.")] = 60.0,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Once ready, load the demo provider and live its days, so the dashboard is alive."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole platform here: broker, migrations, every service and the gateway."""
     # Imported here so the six `rounds serve` processes do not load the supervisor.
@@ -80,6 +93,7 @@ def up(
         service_ports=_parse_service_ports(service_port or [], topology),
         broker_port=broker_port,
         timeout_seconds=timeout,
+        demo=demo,
     )
     code = run_up(options, topology, _console(), os.environ)
     raise typer.Exit(code)

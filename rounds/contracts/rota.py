@@ -9,6 +9,22 @@ people (000 P44) without calling the rota back. All instants are UTC; ``local_da
 Worker schedule events go to ``rounds.rota.schedules`` keyed by ``worker_id``: a worker's day
 changed, so alerts tells the worker (000 P45) and their app refreshes the schedule (000 P18, P20).
 
+The four visit events, and when each is sent:
+
+* ``rounds.visit.scheduled.v1``: a visit came into being (a package or agreed plan was created or
+  changed, or the horizon moved on). ``workers`` is empty: nobody is allocated yet.
+* ``rounds.visit.allocated.v1``: who does the visit, or when it starts, was set or changed by a
+  planning run, a coordinator's move, or a repair (``reason``). ``workers`` empty: unallocated now.
+  ``planned_start`` is the allocated start, which may differ from the preferred time in its window.
+* ``rounds.visit.changed.v1``: the visit was moved or changed by its package or plan (time, duration,
+  tasks); its allocation is kept only when nothing it depends on changed (``workers`` says).
+* ``rounds.visit.cancelled.v1``: the visit will not happen (the package or plan dropped it, or the
+  individual is in hospital or left the service: ``reason``); ``workers`` were allocated and are free.
+
+Every event carries the whole visit as it now stands, so a consumer keeps the latest per ``visit_id``
+and needs nothing else. A worker whose day changed also gets one ``rounds.worker.schedule_changed.v1``
+per day and change, with a version that only grows.
+
 Compatibility: consumers must ignore fields they do not know; a new optional field keeps the
 version, anything else is a new ``.v2`` class beside this one.
 """
@@ -19,13 +35,21 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from rounds.contracts.base import Event
 
 #: Why an allocation or a visit changed: a planning run, a coordinator's move, a repair of the day
-#: (sickness, a visit added, moved or cancelled) or a change to the care package.
-ChangeReason = Literal["planning", "manual", "repair", "package_changed"]
+#: (sickness, a visit added, moved or cancelled), a change to the care package (or the agreed plan
+#: it comes from), or the individual going into hospital, coming home or leaving the service.
+ChangeReason = Literal["planning", "manual", "repair", "package_changed", "individual_status"]
+
+
+class VisitPlace(BaseModel):
+    """Where the visit happens, in WGS84 degrees (for the doorstep check of the visits service)."""
+
+    lat: float
+    lon: float
 
 
 class _VisitSnapshot(Event):
@@ -48,6 +72,10 @@ class _VisitSnapshot(Event):
     workers_required: int = Field(ge=1, le=2)
     workers: list[UUID] = Field(default_factory=list, description="allocated workers; empty when unallocated")
     address: str = ""
+    location: VisitPlace | None = Field(default=None, description="the individual's home (added in v1)")
+    visit_kind: str | None = Field(
+        default=None, description="the package line the visit comes from, e.g. 'morning' (added in v1)"
+    )
 
 
 class VisitScheduled(_VisitSnapshot):

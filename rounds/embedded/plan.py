@@ -26,6 +26,8 @@ class UpOptions:
     service_ports: Mapping[str, int] = field(default_factory=dict)
     broker_port: int | None = None
     timeout_seconds: float = 60.0
+    #: ``--demo``: once ready, load the small demo provider and simulate its days live (issue 11).
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class UpPlan:
     embedded_broker_port: int | None  # None when KAFKA_BOOTSTRAP_SERVERS names an external cluster
     migrations: tuple[ChildPlan, ...]
     components: tuple[ComponentPlan, ...]
+    #: The living demo (``--demo``), started once the gateway is ready; its exit never stops the rest.
+    demo: ChildPlan | None = None
 
     @property
     def gateway(self) -> ComponentPlan | None:
@@ -137,6 +141,8 @@ def component_env(component: str, ports: Mapping[str, int], common_env: Mapping[
         for name, port in ports.items():
             if name != GATEWAY:
                 env[f"ROUNDS_GATEWAY_SERVICE_URLS__{name.upper()}"] = f"http://{HOST}:{port}"
+        # Here a broker always runs, so partner webhooks get their events unless told otherwise.
+        env.setdefault("ROUNDS_GATEWAY_WEBHOOKS_CONSUME", "true")
     return env
 
 
@@ -187,6 +193,14 @@ def build_plan(
         )
         for name in component_names(topology)
     )
+    demo = None
+    if options.demo and GATEWAY in ports:
+        demo = ChildPlan(
+            name="demo",
+            command=(python, "-m", "rounds.simulate.live", "--gateway", f"http://{HOST}:{ports[GATEWAY]}"),
+            env={**common_env, "ROUNDS_NO_PROGRESS": "1"},
+            log_path=logs_dir / "demo.log",
+        )
     return UpPlan(
         data_dir=data_dir,
         logs_dir=logs_dir,
@@ -194,4 +208,5 @@ def build_plan(
         embedded_broker_port=embedded_broker_port,
         migrations=migrations,
         components=components,
+        demo=demo,
     )

@@ -84,6 +84,27 @@ def ports_in_use(plan: UpPlan) -> list[str]:
     return [f"port {port} ({name}) is already in use" for name, port in wanted if not is_port_free(port)]
 
 
+def dashboard_sign_in(gateway_url: str, data_dir: Path, environ: Mapping[str, str]) -> str | None:
+    """A link that opens the dashboard signed in, when the gateway is its own issuer (the embedded default).
+
+    The token travels in the URL's fragment, which browsers never send to a server; the page keeps it
+    in the tab's session storage and removes it from the address bar.
+    """
+    if environ.get("ROUNDS_GATEWAY_OIDC_ISSUER"):
+        return None  # the provider's identity provider signs people in
+    from datetime import timedelta
+
+    from rounds.auth.issuer import load_or_create_signing_key, mint_token
+
+    token = mint_token(
+        load_or_create_signing_key(data_dir),
+        subject="registered-manager",
+        role="registered_manager",
+        ttl=timedelta(hours=12),
+    )
+    return f"{gateway_url}/dashboard#token={token}"
+
+
 class Supervisor:
     """Starts, watches and stops the children of one ``rounds up``."""
 
@@ -107,6 +128,7 @@ class Supervisor:
                 self._migrate()
                 self._start_components()
                 self._print_summary()
+                self._start_demo()
                 self._up = True
                 self._watch()
             except KeyboardInterrupt:
@@ -187,6 +209,15 @@ class Supervisor:
                     raise self._not_ready(component, last_answer.get(component.name, "none"))
                 time.sleep(_POLL_SECONDS)
 
+    def _start_demo(self) -> None:
+        """``--demo``: the demo loads and lives in its own child; ``_watch`` ignores its exit."""
+        if self.plan.demo is not None:
+            self._spawn(self.plan.demo)
+            self.console.print(
+                "Demo: loading the small demo branch, then its workers' apps live "
+                f"(log: {_shown(self.plan.demo.log_path)})."
+            )
+
     def _not_ready(self, component: ComponentPlan, last_answer: str) -> ChildFailed:
         reason = (
             f"did not answer GET {component.ready_url} with 200 within {self.timeout_seconds:g} s "
@@ -265,6 +296,11 @@ class Supervisor:
         gateway = self.plan.gateway
         if gateway is not None:
             self.console.print(f"Gateway:  [bold]{gateway.url}[/]\nAPI docs: [bold]{gateway.url}/docs[/]")
+            sign_in = dashboard_sign_in(gateway.url, self.plan.data_dir, os.environ)
+            if sign_in:
+                self.console.print(
+                    f"Dashboard (registered manager, for 12 hours):\n{sign_in}", soft_wrap=True
+                )
         self.console.print(f"Data folder: {self.plan.data_dir}\nPress Ctrl-C to stop.")
 
     def _progress(self) -> Progress:

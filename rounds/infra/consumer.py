@@ -14,6 +14,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -37,6 +38,11 @@ meter = metrics.get_meter(__name__)
 processed_counter = meter.create_counter("rounds.consumer.processed", description="Events handled")
 dead_letter_counter = meter.create_counter(
     "rounds.consumer.dead_lettered", description="Events dead-lettered"
+)
+# End-to-end delivery: from the event's time (its commit, with the outbox) to its handling. For the alerts
+# service's group, the alert latency's first leg (a visit event to the alert stored); the dashboards use it.
+event_age_histogram = meter.create_histogram(
+    "rounds.consumer.event_age", unit="s", description="Seconds from an event's time to its handling"
 )
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -229,7 +235,11 @@ class EventConsumer(Generic[U]):
         while True:
             try:
                 await self._handle_once(envelope, event, subscription)
-                processed_counter.add(1, {"consumer": self.group_id, "type": envelope.type})
+                attributes = {"consumer": self.group_id, "type": envelope.type}
+                processed_counter.add(1, attributes)
+                event_age_histogram.record(
+                    max(0.0, (datetime.now(UTC) - envelope.time).total_seconds()), attributes
+                )
                 return
             except Exception as exc:
                 if is_database_outage(exc):

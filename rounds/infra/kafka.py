@@ -47,6 +47,11 @@ class KafkaPublisher:
         self._lock = asyncio.Lock()
 
     @property
+    def client_id(self) -> str:
+        """The Kafka client id (``rounds.<service>``), also the name of its relay in metrics."""
+        return self._client_id
+
+    @property
     def bootstrap_servers(self) -> str:
         """Where the broker is."""
         return self._settings.kafka_bootstrap_servers

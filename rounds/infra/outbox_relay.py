@@ -7,6 +7,7 @@ import logging
 import time
 import weakref
 import zlib
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +40,7 @@ _live_relays: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 
 
 def _observe_backlog(_options: Any) -> list[metrics.Observation]:
-    return [metrics.Observation(relay.last_backlog) for relay in list(_live_relays)]
+    return [metrics.Observation(relay.last_backlog, {"relay": relay.name}) for relay in list(_live_relays)]
 
 
 meter.create_observable_gauge(
@@ -73,6 +74,7 @@ class OutboxRelay:
         self._last_backlog_check = 0.0
         self.last_backlog = 0
         self.healthy = False
+        self.name = publisher.client_id
         _live_relays.add(self)
 
     def wake(self) -> None:
@@ -134,7 +136,9 @@ class OutboxRelay:
                 .where(outbox.c.position.in_([row.position for row in rows]))
                 .values(published_at=self._clock.now())
             )
-        published_counter.add(len(rows))
+        # By type, so that dashboards can count status changes (e.g. visits missed today).
+        for event_type, count in Counter(row.type for row in rows).items():
+            published_counter.add(count, {"type": event_type})
         return len(rows)
 
     async def _check_backlog(self) -> None:

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rounds.infra.db import is_database_outage
@@ -157,6 +157,20 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    orig = getattr(exc, "orig", None)
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    # SQLSTATE class 22 is "data exception" (e.g. 22021, a NUL character Postgres cannot store).
+    if isinstance(exc, DataError) or sqlstate.startswith("22"):
+        # A value the database refuses to store (a NUL character, a number out of its range): the
+        # request is at fault, and the transaction was rolled back.
+        return problem_response(
+            422,
+            "unstorable-value",
+            "Request is not valid",
+            "A value in the request cannot be stored (for example a NUL character or a number out of "
+            "range). Remove it and send the request again; nothing was changed.",
+            instance=_instance(request),
+        )
     if not is_database_outage(exc):
         return await _on_unexpected(request, exc)
     log.error("database unavailable: %s", exc)

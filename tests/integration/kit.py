@@ -153,7 +153,8 @@ class Harness:
         )
         self.engine = create_engine(database_url)
         self.sessions = create_sessions(self.engine)
-        self.publisher = KafkaPublisher(self.settings, client_id="rounds.test")
+        self.topic = new_topic()
+        self.publisher = KafkaPublisher(self.settings, client_id=f"rounds.test.{self.topic}")
         self.relay = OutboxRelay(
             self.sessions,
             self.publisher,
@@ -162,7 +163,6 @@ class Harness:
             poll_seconds=0.1,
             retention=timedelta(hours=1),
         )
-        self.topic = new_topic()
         self.dead_letter_topic = new_topic()
         self.event_class = probe_event_class(self.topic)
 

@@ -92,6 +92,20 @@ async def test_malformed_requests_get_problem_json_never_a_500(people: httpx.Asy
         assert response.json()["detail"]
 
 
+async def test_a_value_the_database_cannot_store_is_a_422_and_stores_nothing(
+    people: httpx.AsyncClient, database_url: str
+) -> None:
+    response = await people.post("/workers", json={**VALID, "family_name": "Pa\u0000tel"})
+    if not database_url.startswith("postgresql"):
+        assert response.status_code == 201  # SQLite text holds NUL
+        return
+    # Postgres text cannot hold NUL (SQLSTATE 22021): the caller is told, nothing is stored.
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "cannot be stored" in response.json()["detail"]
+    assert (await people.get("/workers")).json() == []
+
+
 async def test_readiness_reports_an_unreachable_broker(database_url: str) -> None:
     await asyncio.to_thread(upgrade_head, "people", database_url)
     nowhere = f"127.0.0.1:{find_free_port()}"

@@ -5,18 +5,26 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.unit_of_work import UnitOfWork
+from services.people.adapters.availability import AvailabilityRepository
 from services.people.adapters.individuals import AccessRepository, IndividualRepository, KeyPersonRepository
+from services.people.adapters.oncall import OnCallRepository
+from services.people.adapters.plans import PlanRepository
 from services.people.adapters.repository import OrganisationRepository, WorkerRepository
+from services.people.adapters.risk import RiskRepository
 
 
 class PeopleUnitOfWork(UnitOfWork):
-    """Workers, the organisation, individuals, key people, access notes and plans."""
+    """Workers, the organisation, individuals, key people, access notes, plans and the on-call roster."""
 
     workers: WorkerRepository
     organisation: OrganisationRepository
     individuals: IndividualRepository
     key_people: KeyPersonRepository
     access: AccessRepository
+    plans: PlanRepository
+    oncall: OnCallRepository
+    availability: AvailabilityRepository
+    risks: RiskRepository
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.workers = WorkerRepository(session)
@@ -24,3 +32,7 @@ class PeopleUnitOfWork(UnitOfWork):
         self.individuals = IndividualRepository(session)
         self.key_people = KeyPersonRepository(session)
         self.access = AccessRepository(session)
+        self.plans = PlanRepository(session)
+        self.oncall = OnCallRepository(session)
+        self.availability = AvailabilityRepository(session)
+        self.risks = RiskRepository(session)

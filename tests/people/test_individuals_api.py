@@ -232,3 +232,36 @@ async def test_key_safe_codes_open_only_to_coordinators_and_the_visiting_worker_
         + (await people.get(f"/individuals/{individual['id']}")).text
     )
     assert "4721" not in everything
+
+
+async def test_individuals_are_found_by_nhs_number_and_by_a_name_with_wildcard_characters(
+    people: httpx.AsyncClient,
+) -> None:
+    edna = (await people.post("/individuals", json=EDNA)).json()["id"]
+    await people.post(
+        "/individuals", json={**EDNA, "nhs_number": None, "given_name": "Ed_na", "family_name": "O%Neil"}
+    )
+    found = await people.get("/individuals", params={"nhs_number": "943 476 5919"})
+    assert [i["id"] for i in found.json()] == [edna]
+    assert (await people.get("/individuals", params={"nhs_number": "9434765918"})).status_code == 422
+    # % and _ are characters searched for, not wildcards that match everyone.
+    assert [i["given_name"] for i in (await people.get("/individuals", params={"name": "d_n"})).json()] == [
+        "Ed_na"
+    ]
+    assert [i["family_name"] for i in (await people.get("/individuals", params={"name": "%"})).json()] == [
+        "O%Neil"
+    ]
+
+
+async def test_a_key_person_sees_who_is_in_the_circle_but_not_how_to_reach_them(
+    people: httpx.AsyncClient,
+) -> None:
+    edna = (await people.post("/individuals", json=EDNA)).json()["id"]
+    jane = (await people.post(f"/individuals/{edna}/key-people", json=DAUGHTER)).json()["id"]
+    as_relative = actor("key_person")
+    listed = (await people.get(f"/individuals/{edna}/key-people", headers=as_relative)).json()
+    assert [(p["given_name"], p["phone"], p["email"]) for p in listed] == [("Jane", None, None)]
+    one = (await people.get(f"/individuals/{edna}/key-people/{jane}", headers=as_relative)).json()
+    assert one["phone"] is None
+    staff = (await people.get(f"/individuals/{edna}/key-people/{jane}", headers=actor("coordinator"))).json()
+    assert staff["phone"] == "07700 900123"

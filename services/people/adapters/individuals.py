@@ -164,6 +164,7 @@ class IndividualRepository:
         locality: str | None = None,
         status: str | None = None,
         name: str | None = None,
+        nhs_number: str | None = None,
     ) -> list[Individual]:
         """A page of individuals by family then given name, after the cursor ``after``, filtered."""
         query = sa.select(individuals)
@@ -177,13 +178,15 @@ class IndividualRepository:
         if status:
             query = query.where(individuals.c.status == status)
         if name:
-            pattern = f"%{name.lower()}%"
+            # autoescape: a % or _ in the name searched for is a character, not a wildcard
             query = query.where(
                 sa.or_(
-                    sa.func.lower(individuals.c.given_name).like(pattern),
-                    sa.func.lower(individuals.c.family_name).like(pattern),
+                    sa.func.lower(individuals.c.given_name).contains(name.lower(), autoescape=True),
+                    sa.func.lower(individuals.c.family_name).contains(name.lower(), autoescape=True),
                 )
             )
+        if nhs_number:
+            query = query.where(individuals.c.nhs_number == nhs_number)
         rows = await self._session.execute(
             query.order_by(individuals.c.family_name, individuals.c.given_name, individuals.c.id).limit(limit)
         )
@@ -273,13 +276,34 @@ class KeyPersonRepository:
         ).first()
         return key_person_from_row(row._mapping) if row else None
 
-    async def of_individual(self, individual_id: UUID) -> list[KeyPerson]:
-        """Everyone recorded as important to the individual, by name."""
-        rows = await self._session.execute(
-            sa.select(key_people)
-            .where(key_people.c.individual_id == individual_id)
-            .order_by(key_people.c.family_name, key_people.c.given_name, key_people.c.id)
-        )
+    async def find(self, key_person_id: UUID) -> KeyPerson | None:
+        """The key person with this id, whoever's they are (for FHIR RelatedPerson reads)."""
+        row = (
+            await self._session.execute(sa.select(key_people).where(key_people.c.id == key_person_id))
+        ).first()
+        return key_person_from_row(row._mapping) if row else None
+
+    async def of_individual(
+        self,
+        individual_id: UUID,
+        *,
+        after: tuple[str, str, UUID] | None = None,
+        limit: int | None = None,
+        active: bool | None = None,
+    ) -> list[KeyPerson]:
+        """Everyone recorded as important to the individual, by name, after the cursor ``after``."""
+        query = sa.select(key_people).where(key_people.c.individual_id == individual_id)
+        if after is not None:
+            query = query.where(
+                sa.tuple_(key_people.c.family_name, key_people.c.given_name, key_people.c.id)
+                > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]), sa.literal(after[2], type_=sa.Uuid()))
+            )
+        if active is not None:
+            query = query.where(key_people.c.active == active)
+        query = query.order_by(key_people.c.family_name, key_people.c.given_name, key_people.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = await self._session.execute(query)
         return [key_person_from_row(row._mapping) for row in rows]
 
 
@@ -349,6 +373,21 @@ class AccessRepository:
             )
         )
 
+    async def replace_visit_windows(self, visit_id: UUID, windows: list[VisitWindow]) -> None:
+        """The windows of one rota visit, as the rota now has it (none: cancelled or unallocated)."""
+        await self._session.execute(sa.delete(visit_windows).where(visit_windows.c.visit_id == visit_id))
+        for window in windows:
+            await self._session.execute(
+                sa.insert(visit_windows).values(
+                    id=window.id,
+                    individual_id=window.individual_id,
+                    worker_id=window.worker_id,
+                    starts_at=window.starts_at,
+                    ends_at=window.ends_at,
+                    visit_id=visit_id,
+                )
+            )
+
     async def windows(
         self, individual_id: UUID, worker_id: UUID, not_ended_before: datetime
     ) -> list[VisitWindow]:
@@ -378,11 +417,27 @@ class AccessRepository:
             )
         )
 
-    async def audit_of(self, individual_id: UUID) -> list[AuditEntry]:
-        """Every recorded access to the individual's notes, oldest first."""
+    async def audit_of(
+        self, individual_id: UUID, *, after: int | None = None, limit: int | None = None
+    ) -> list[tuple[int, AuditEntry]]:
+        """Recorded accesses to the individual's notes, oldest first, with their positions (the cursor)."""
+        query = sa.select(access_audit).where(access_audit.c.individual_id == individual_id)
+        if after is not None:
+            query = query.where(access_audit.c.id > after)
+        query = query.order_by(access_audit.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = await self._session.execute(query)
+        return [
+            (r.id, AuditEntry(r.reader_id, r.reader_role, r.action, r.granted, r.reason, r.at)) for r in rows
+        ]
+
+    async def audit_by_reader(self, reader_id: str) -> list[tuple[UUID, AuditEntry]]:
+        """Every access this reader attempted, oldest first, with whose notes (for their own export)."""
         rows = await self._session.execute(
-            sa.select(access_audit)
-            .where(access_audit.c.individual_id == individual_id)
-            .order_by(access_audit.c.id)
+            sa.select(access_audit).where(access_audit.c.reader_id == reader_id).order_by(access_audit.c.id)
         )
-        return [AuditEntry(r.reader_id, r.reader_role, r.action, r.granted, r.reason, r.at) for r in rows]
+        return [
+            (r.individual_id, AuditEntry(r.reader_id, r.reader_role, r.action, r.granted, r.reason, r.at))
+            for r in rows
+        ]

@@ -81,11 +81,11 @@ class WorkerRepository:
         if status:
             query = query.where(workers.c.status == status)
         if name:
-            pattern = f"%{name.lower()}%"
+            # autoescape: a % or _ in the name searched for is a character, not a wildcard
             query = query.where(
                 sa.or_(
-                    sa.func.lower(workers.c.given_name).like(pattern),
-                    sa.func.lower(workers.c.family_name).like(pattern),
+                    sa.func.lower(workers.c.given_name).contains(name.lower(), autoescape=True),
+                    sa.func.lower(workers.c.family_name).contains(name.lower(), autoescape=True),
                 )
             )
         rows = await self._session.execute(
@@ -291,23 +291,37 @@ class OrganisationRepository:
     async def get_team(self, team_id: UUID) -> Team | None:
         """The team with this id, if any."""
         row = (await self._session.execute(sa.select(teams).where(teams.c.id == team_id))).first()
-        return (
-            Team(id=row.id, name=row.name, locality_id=row.locality_id, manager_id=row.manager_id)
-            if row
-            else None
-        )
+        return _team(row) if row else None
 
     async def list_teams(self, locality_id: UUID | None = None) -> list[Team]:
         """Teams, by name, optionally of one locality."""
         query = sa.select(teams).order_by(teams.c.name, teams.c.id)
         if locality_id:
             query = query.where(teams.c.locality_id == locality_id)
-        return [
-            Team(id=row.id, name=row.name, locality_id=row.locality_id, manager_id=row.manager_id)
-            for row in await self._session.execute(query)
-        ]
+        return [_team(row) for row in await self._session.execute(query)]
+
+    async def update_team(self, team: Team, *, expected_version: int) -> None:
+        """Store over the team still at ``expected_version``; :class:`StaleVersion` otherwise."""
+        result = await self._session.execute(
+            sa.update(teams)
+            .where(teams.c.id == team.id, teams.c.version == expected_version)
+            .values(name=team.name, manager_id=team.manager_id, active=team.active, version=team.version)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion(str(team.id))
 
     async def reports_of(self, manager_id: UUID) -> list[UUID]:
         """Ids of the workers whose line manager is ``manager_id``."""
         rows = await self._session.execute(sa.select(workers.c.id, workers.c.profile))
         return [row.id for row in rows if (row.profile or {}).get("line_manager_id") == str(manager_id)]
+
+
+def _team(row: Any) -> Team:
+    return Team(
+        id=row.id,
+        name=row.name,
+        locality_id=row.locality_id,
+        manager_id=row.manager_id,
+        active=row.active,
+        version=row.version,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.people.api import individuals, workers
+from services.people.api import availability, export, fhir, individuals, oncall, plans, risk, workers
 
 router = APIRouter()
 for part in (
@@ -13,5 +13,11 @@ for part in (
     individuals.router,
     individuals.key_people_router,
     individuals.access_router,
+    plans.router,
+    oncall.router,
+    availability.router,
+    risk.router,
+    fhir.router,
+    export.router,
 ):
     router.include_router(part)

@@ -5,11 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Header, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from rounds.infra.service import unit_of_work_from
 from services.people.errors import Invalid, etag
@@ -19,6 +28,32 @@ UoW = Annotated[PeopleUnitOfWork, Depends(unit_of_work_from)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+def _wall_clock(value: time) -> time:
+    # A wall-clock time belongs to no zone of its own: it is read in the provider's zone.
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def _show_wall_clock(value: time) -> str:
+    return value.isoformat("minutes") if value.second == 0 else value.isoformat("seconds")
+
+
+#: A local wall-clock time of day, ``HH:MM`` (or ``HH:MM:SS``), in the provider's zone. The schema says
+#: so with a pattern: OpenAPI's ``format: time`` is RFC 3339's, which demands a UTC offset.
+WallClock = Annotated[
+    time,
+    AfterValidator(_wall_clock),
+    PlainSerializer(_show_wall_clock, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "Local wall-clock time in the provider's zone, HH:MM.",
+            "examples": ["08:00"],
+        }
+    ),
+]
 
 
 class GeoIn(BaseModel):

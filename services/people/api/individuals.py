@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -19,6 +19,7 @@ from services.people.api.common import (
     ShortText,
     Text,
     UoW,
+    WallClock,
     decode_cursor,
     encode_cursor,
     expected_version,
@@ -42,6 +43,7 @@ from services.people.domain.individuals import (
 )
 from services.people.errors import Invalid, Unauthenticated
 from services.people.handlers import individuals as handlers
+from services.people.handlers.common import existing_individual
 
 router = APIRouter(tags=["individuals"])
 key_people_router = APIRouter(tags=["key people"])
@@ -70,8 +72,8 @@ class PreferredTimeIo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: ShortText = Field(examples=["breakfast"])
-    earliest: time
-    latest: time
+    earliest: WallClock
+    latest: WallClock
 
 
 class PreferencesIo(BaseModel):
@@ -267,7 +269,7 @@ async def register_individual(body: IndividualIn, uow: UoW, response: Response) 
 async def get_individual(individual_id: UUID, uow: UoW, response: Response) -> IndividualOut:
     """One individual, with its ``ETag``."""
     async with uow:
-        individual = await handlers.existing_individual(uow, individual_id)
+        individual = await existing_individual(uow, individual_id)
     set_etag(response, individual.version)
     return IndividualOut.of(individual)
 
@@ -311,9 +313,18 @@ async def list_individuals(
     locality: Annotated[str | None, Query(max_length=200)] = None,
     status: IndividualStatus | None = None,
     name: Annotated[str | None, Query(max_length=200, description="Part of a given or family name.")] = None,
+    nhs_number: Annotated[
+        str | None, Query(max_length=20, description="The individual with this NHS number (spaces allowed).")
+    ] = None,
 ) -> list[IndividualOut]:
     """Individuals by name, a page at a time; the next page is in the ``Link`` (rel=next) header."""
     after = decode_cursor(cursor, 3)
+    wanted_nhs_number: str | None = None
+    if nhs_number is not None:
+        try:
+            wanted_nhs_number = normalise_nhs_number(nhs_number)
+        except InvalidNhsNumber as invalid:
+            raise Invalid.on("query.nhs_number", str(invalid)) from None
     async with uow:
         found = await uow.individuals.page(
             limit=limit + 1,
@@ -321,6 +332,7 @@ async def list_individuals(
             locality=locality,
             status=status.value if status else None,
             name=name,
+            nhs_number=wanted_nhs_number,
         )
     page = found[:limit]
     next_cursor = (
@@ -332,7 +344,7 @@ async def list_individuals(
         response,
         "individuals",
         next_cursor,
-        {"limit": limit, "locality": locality, "status": status, "name": name},
+        {"limit": limit, "locality": locality, "status": status, "name": name, "nhs_number": nhs_number},
     )
     return [IndividualOut.of(i) for i in page]
 
@@ -342,6 +354,16 @@ def _cursor_id(value: str) -> UUID:
         return UUID(value)
     except ValueError:
         raise Invalid.on("query.cursor", "is not a cursor this service gave") from None
+
+
+ActorHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Rounds-Actor",
+        description='Who is calling, as the gateway vouches for them: JSON such as {"sub": "...", "role": '
+        '"care_worker", "worker_id": "<uuid>"}. Until the gateway sends it, callers supply it.',
+    ),
+]
 
 
 class KeyPersonFields(BaseModel):
@@ -361,8 +383,8 @@ class KeyPersonFields(BaseModel):
     )
     preferred_channel: Channel | None = None
     language: Language = "en"
-    quiet_hours_start: time | None = Field(default=None, description="Local time; may wrap midnight.")
-    quiet_hours_end: time | None = None
+    quiet_hours_start: WallClock | None = Field(default=None, description="Local time; may wrap midnight.")
+    quiet_hours_end: WallClock | None = None
 
 
 class KeyPersonIn(KeyPersonFields):
@@ -446,27 +468,56 @@ async def add_key_person(
 
 @key_people_router.get("/individuals/{individual_id}/key-people", summary="List an individual's key people")
 async def list_key_people(
-    individual_id: UUID, uow: UoW, active: Annotated[bool | None, Query()] = None
+    individual_id: UUID,
+    uow: UoW,
+    response: Response,
+    active: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2000, description="From X-Next-Cursor.")] = None,
+    actor: ActorHeader = None,
 ) -> list[KeyPersonOut]:
-    """Everyone recorded as important to the individual (filter with ``active``)."""
+    """Everyone recorded as important to the individual, by name (filter: ``active``), a page at a time."""
+    after = decode_cursor(cursor, 3)
     async with uow:
-        await handlers.existing_individual(uow, individual_id)
-        people = await uow.key_people.of_individual(individual_id)
-    return [KeyPersonOut.of(p) for p in people if active is None or p.active is active]
+        await existing_individual(uow, individual_id)
+        found = await uow.key_people.of_individual(
+            individual_id,
+            after=(after[0], after[1], _cursor_id(after[2])) if after else None,
+            limit=limit + 1,
+            active=active,
+        )
+    page = found[:limit]
+    next_cursor = (
+        encode_cursor([page[-1].family_name, page[-1].given_name, str(page[-1].id)])
+        if len(found) > limit
+        else None
+    )
+    link_next(
+        response, f"individuals/{individual_id}/key-people", next_cursor, {"limit": limit, "active": active}
+    )
+    return [_for_caller(KeyPersonOut.of(p), actor) for p in page]
 
 
 @key_people_router.get("/individuals/{individual_id}/key-people/{key_person_id}", summary="Read a key person")
 async def get_key_person(
-    individual_id: UUID, key_person_id: UUID, uow: UoW, response: Response
+    individual_id: UUID, key_person_id: UUID, uow: UoW, response: Response, actor: ActorHeader = None
 ) -> KeyPersonOut:
     """One key person, with its ``ETag``."""
     async with uow:
-        await handlers.existing_individual(uow, individual_id)
+        await existing_individual(uow, individual_id)
         person = await uow.key_people.get(individual_id, key_person_id)
     if person is None:
         raise NotFound(f"Individual {individual_id} has no key person with id {key_person_id}.")
     set_etag(response, person.version)
-    return KeyPersonOut.of(person)
+    return _for_caller(KeyPersonOut.of(person), actor)
+
+
+def _for_caller(person: KeyPersonOut, actor: str | None) -> KeyPersonOut:
+    """Another relative's phone and email are theirs: a key person reading the circle sees who is in it,
+    not how to reach them (the actor does not say which key person is calling, so none are shown)."""
+    if not actor or reader_from(actor).role != "key_person":
+        return person
+    return person.model_copy(update={"phone": None, "email": None})
 
 
 @key_people_router.patch(
@@ -500,16 +551,6 @@ async def update_key_person(
     )
     set_etag(response, person.version)
     return KeyPersonOut.of(person)
-
-
-ActorHeader = Annotated[
-    str | None,
-    Header(
-        alias="X-Rounds-Actor",
-        description='Who is calling, as the gateway vouches for them: JSON such as {"sub": "...", "role": '
-        '"care_worker", "worker_id": "<uuid>"}. Until the gateway sends it, callers supply it.',
-    ),
-]
 
 
 def reader_from(header: str | None) -> Reader:
@@ -626,7 +667,19 @@ class AuditEntryOut(BaseModel):
 
 
 @access_router.get("/individuals/{individual_id}/access-audit", summary="Who read the access notes")
-async def access_audit(individual_id: UUID, uow: UoW) -> list[AuditEntryOut]:
-    """Every recorded attempt to read or write the individual's access notes, oldest first."""
-    entries = await handlers.access_audit(uow, individual_id)
-    return [AuditEntryOut(**vars(e)) for e in entries]
+async def access_audit(
+    individual_id: UUID,
+    uow: UoW,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=100, description="From X-Next-Cursor.")] = None,
+) -> list[AuditEntryOut]:
+    """Recorded attempts to read or write the individual's access notes, oldest first, a page at a time."""
+    after = decode_cursor(cursor, 1)
+    if after is not None and not (after[0].isdigit() and len(after[0]) < 18):
+        raise Invalid.on("query.cursor", "is not a cursor this service gave; start from the first page")
+    found = await handlers.access_audit(uow, individual_id, int(after[0]) if after else None, limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor([str(page[-1][0])]) if len(found) > limit else None
+    link_next(response, f"individuals/{individual_id}/access-audit", next_cursor, {"limit": limit})
+    return [AuditEntryOut(**vars(entry)) for _, entry in page]

@@ -403,11 +403,29 @@ class TeamOut(BaseModel):
     name: str
     locality_id: UUID
     manager_id: UUID | None
+    active: bool = True
+    version: int = 1
 
     @classmethod
     def of(cls, team: Team) -> TeamOut:
         """The body for ``team``."""
-        return cls(id=team.id, name=team.name, locality_id=team.locality_id, manager_id=team.manager_id)
+        return cls(
+            id=team.id,
+            name=team.name,
+            locality_id=team.locality_id,
+            manager_id=team.manager_id,
+            active=team.active,
+            version=team.version,
+        )
+
+
+class TeamPatch(BaseModel):
+    """Fields of a team to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    manager_id: UUID | None = None
 
 
 class OrganisationOut(BaseModel):
@@ -428,6 +446,38 @@ async def add_locality(body: LocalityIn, uow: UoW) -> LocalityOut:
 async def add_team(body: TeamIn, uow: UoW) -> TeamOut:
     """A new team in a locality, optionally led by a manager."""
     return TeamOut.of(await handlers.add_team(uow, body.name, body.locality_id, body.manager_id))
+
+
+@organisation_router.get("/teams/{team_id}", summary="Read a team")
+async def get_team(team_id: UUID, uow: UoW, response: Response) -> TeamOut:
+    """One team, with its ``ETag``."""
+    async with uow:
+        team = await uow.organisation.get_team(team_id)
+    if team is None:
+        raise NotFound(f"No team has id {team_id}.")
+    set_etag(response, team.version)
+    return TeamOut.of(team)
+
+
+@organisation_router.patch("/teams/{team_id}", summary="Change a team")
+async def change_team(
+    team_id: UUID, body: TeamPatch, uow: UoW, response: Response, if_match: IfMatch = None
+) -> TeamOut:
+    """Rename it or change its manager (``manager_id: null`` leaves it without one). Stale: 412."""
+    if "name" in body.model_fields_set and body.name is None:
+        raise Invalid.on("body.name", "cannot be cleared")
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    team = await handlers.change_team(uow, team_id, changes, expected_version(if_match))
+    set_etag(response, team.version)
+    return TeamOut.of(team)
+
+
+@organisation_router.post("/teams/{team_id}/end", summary="End a team")
+async def end_team(team_id: UUID, uow: UoW, response: Response, if_match: IfMatch = None) -> TeamOut:
+    """The team is kept on record, ended (409 while active workers are still in it)."""
+    team = await handlers.end_team(uow, team_id, expected_version(if_match))
+    set_etag(response, team.version)
+    return TeamOut.of(team)
 
 
 @organisation_router.get("/organisation", summary="The provider's organisation")

@@ -27,6 +27,8 @@ class Team:
     name: str
     locality_id: UUID
     manager_id: UUID | None = None
+    active: bool = True
+    version: int = 1
 
 
 def local_day(instant: datetime, time_zone: str) -> date:

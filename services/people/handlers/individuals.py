@@ -38,8 +38,10 @@ from services.people.domain.individuals import (
     check_key_person,
     check_status_change,
 )
+from services.people.domain.organisation import local_day
 from services.people.errors import Forbidden, Invalid, stale, unknown_reference
-from services.people.handlers.common import check_version, provider_time_zone, today
+from services.people.handlers import plans, risk
+from services.people.handlers.common import check_version, existing_individual, provider_time_zone, today
 from services.people.unit_of_work import PeopleUnitOfWork
 
 
@@ -138,15 +140,12 @@ async def change_status(
                 reason=reason,
             )
         )
+        if status is IndividualStatus.ENDED:
+            # 003: the plan and the home's risk assessment end with the service, in the same transaction.
+            last_day = local_day(when, provider_time_zone())
+            await plans.end_with_service(uow, individual_id, last_day, reason or "the service ended")
+            await risk.end_with_service(uow, individual_id)
         await uow.commit()
-    return individual
-
-
-async def existing_individual(uow: PeopleUnitOfWork, individual_id: UUID) -> Individual:
-    """The individual, or 404."""
-    individual = await uow.individuals.get(individual_id)
-    if individual is None:
-        raise NotFound(f"No individual has id {individual_id}.")
     return individual
 
 
@@ -311,11 +310,13 @@ async def add_visit_window(uow: PeopleUnitOfWork, window: VisitWindow) -> VisitW
     return window
 
 
-async def access_audit(uow: PeopleUnitOfWork, individual_id: UUID) -> list[AuditEntry]:
-    """Every recorded attempt to read or write the individual's access notes."""
+async def access_audit(
+    uow: PeopleUnitOfWork, individual_id: UUID, after: int | None, limit: int
+) -> list[tuple[int, AuditEntry]]:
+    """Recorded attempts to read or write the individual's access notes, oldest first, a page at a time."""
     async with uow:
         await existing_individual(uow, individual_id)
-        return await uow.access.audit_of(individual_id)
+        return await uow.access.audit_of(individual_id, after=after, limit=limit)
 
 
 def _uuid_or_none(value: str) -> UUID | None:

@@ -267,3 +267,51 @@ async def add_team(uow: PeopleUnitOfWork, name: str, locality_id: UUID, manager_
         await uow.organisation.add_team(team)
         await uow.commit()
     return team
+
+
+async def change_team(
+    uow: PeopleUnitOfWork, team_id: UUID, changes: dict[str, Any], expected_version: int | None
+) -> Team:
+    """Rename a team or give it a new manager (``If-Match`` guards the change)."""
+    async with uow:
+        current = await uow.organisation.get_team(team_id)
+        if current is None:
+            raise NotFound(f"No team has id {team_id}.")
+        check_version("team", current.version, expected_version)
+        if not current.active:
+            raise Conflict("The team has ended.")
+        manager_id = changes.get("manager_id")
+        if manager_id and await uow.workers.get(manager_id) is None:
+            raise unknown_reference("body.manager_id", "worker", manager_id)
+        team = replace(current, **changes, version=current.version + 1)
+        await _store_team(uow, team, current.version)
+        await uow.commit()
+    return team
+
+
+async def end_team(uow: PeopleUnitOfWork, team_id: UUID, expected_version: int | None) -> Team:
+    """The team no longer exists (its members stay, with no team: 409 while anyone is still in it)."""
+    async with uow:
+        current = await uow.organisation.get_team(team_id)
+        if current is None:
+            raise NotFound(f"No team has id {team_id}.")
+        check_version("team", current.version, expected_version)
+        if not current.active:
+            return current
+        members = [w for w in await uow.workers.all_active() if w.team_id == team_id]
+        if members:
+            raise Conflict(
+                f"{len(members)} worker(s) are still in the team; move them first.",
+                errors=[{"field": "path.team_id", "reason": f"still has {len(members)} active member(s)"}],
+            )
+        team = replace(current, active=False, version=current.version + 1)
+        await _store_team(uow, team, current.version)
+        await uow.commit()
+    return team
+
+
+async def _store_team(uow: PeopleUnitOfWork, team: Team, expected_version: int) -> None:
+    try:
+        await uow.organisation.update_team(team, expected_version=expected_version)
+    except StaleVersion:
+        raise stale("team", expected_version + 1) from None

@@ -18,12 +18,19 @@ Model (one vehicle per worker shift, one node per worker a visit needs):
 
 Breaks are not modelled in the solver: the plan goes through the independent validator, and any
 visit that breaks a hard rule (breaks, a split shift over the daily limit) is taken out and reported
-unallocated with the reason. The greedy plan seeds the search, so the engine is never worse than it.
+unallocated with the reason.
+
+The solver's search is weak on double-ups, so a locality's time is shared between phases
+(:data:`DEFAULT_PHASES`): the solver, seeded with the greedy plan, then the ruin-and-recreate search
+of :mod:`services.rota.domain.improve` from the solver's plan. A solver phase after a search phase
+reads the search's plan as its first solution. The cheapest plan wins, so the engine is never
+worse than the greedy plan it started from.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from uuid import UUID
@@ -31,6 +38,7 @@ from uuid import UUID
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignore[import-untyped]
 
 from services.rota.domain.greedy import GreedyEngine, explain_unplaced
+from services.rota.domain.improve import RuinAndRecreate, plan_cost
 from services.rota.domain.planning import (
     Allocation,
     Plan,
@@ -43,14 +51,21 @@ from services.rota.domain.rules import Rule, hard_violations
 
 _DAY = 24 * 60
 
+#: How a locality's time is spent: the solver first (it finds good routes fast), then the
+#: ruin-and-recreate search (it moves double-ups as one and fills what the solver left).
+DEFAULT_PHASES: tuple[tuple[str, float], ...] = (("solver", 0.4), ("search", 0.6))
+
 
 class RoutingEngine:
     """OR-Tools routing with home care rules; localities are solved independently and in parallel."""
 
     name = "engine"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, phases: tuple[tuple[str, float], ...] = DEFAULT_PHASES
+    ) -> None:
         self._processes = workers or os.cpu_count() or 1
+        self._phases = phases
 
     def allocate(
         self, problem: PlanningProblem, time_limit_s: float = 10.0, keep: Plan | None = None
@@ -58,13 +73,21 @@ class RoutingEngine:
         """A plan for ``problem`` within about ``time_limit_s`` seconds per locality batch."""
         parts = split_by_locality(problem)
         if len(parts) == 1 or self._processes == 1:
-            plans = [solve_locality(part, time_limit_s, keep) for part in parts]
+            plans = [solve_locality(part, time_limit_s, keep, self._phases) for part in parts]
         else:
             with ProcessPoolExecutor(max_workers=min(self._processes, len(parts))) as pool:
                 # Each process solves whole localities; the time limit applies per locality.
                 rounds = -(-len(parts) // min(self._processes, len(parts)))
                 limit = time_limit_s / rounds
-                plans = list(pool.map(solve_locality, parts, [limit] * len(parts), [keep] * len(parts)))
+                plans = list(
+                    pool.map(
+                        solve_locality,
+                        parts,
+                        [limit] * len(parts),
+                        [keep] * len(parts),
+                        [self._phases] * len(parts),
+                    )
+                )
         merged = Plan()
         for plan in plans:
             merged.allocations.extend(plan.allocations)
@@ -85,17 +108,44 @@ def _in_locality(name: str, visit: PlanVisit) -> bool:
     return visit.locality == name
 
 
-def solve_locality(problem: PlanningProblem, time_limit_s: float, keep: Plan | None = None) -> Plan:
-    """Solve one locality: seed with greedy, search with OR-Tools, then enforce the validator."""
+def solve_locality(
+    problem: PlanningProblem,
+    time_limit_s: float,
+    keep: Plan | None = None,
+    phases: tuple[tuple[str, float], ...] = DEFAULT_PHASES,
+) -> Plan:
+    """Solve one locality: greedy seed, then each phase (solver or search) for its share of the time.
+
+    Each phase starts from the best plan so far (a solver phase reads it as its first solution, so
+    the search's plan is seeded back into the solver) and the validator checks every phase's plan.
+    """
+    # One deadline for the locality: travel matrices, the seed, model building and checks count too,
+    # and the last phase gets whatever time is left.
+    deadline = time.monotonic() + time_limit_s
     seed = GreedyEngine().allocate(problem, keep=keep)
     if not problem.visits or not problem.workers:
         return seed
-    model = _RoutingModel(problem)
-    plan = _enforce_hard_rules(problem, model.solve(seed, time_limit_s))
-    # Visits taken out (or never placed) get a second chance by insertion into the solved routes.
-    plan = GreedyEngine().allocate(problem, keep=Plan(allocations=plan.allocations))
-    # The validator has the last word, and the engine is never worse than its seed on coverage.
-    return seed if len(plan.unallocated) > len(seed.unallocated) else plan
+    best, best_cost = seed, plan_cost(problem, seed)
+    for index, (phase, share) in enumerate(phases):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            break
+        budget = remaining if index == len(phases) - 1 else min(time_limit_s * share, remaining)
+        phase_end = time.monotonic() + budget
+        if phase == "solver":
+            model = _RoutingModel(problem)  # building the model is part of the phase's time
+            plan = _enforce_hard_rules(problem, model.solve(best, max(0.1, phase_end - time.monotonic())))
+            # Visits taken out (or never placed) get a second chance by insertion into the solved routes.
+            plan = GreedyEngine().allocate(problem, keep=Plan(allocations=plan.allocations))
+        else:
+            plan = RuinAndRecreate(seed=len(problem.visits)).improve(
+                problem, best, phase_end - time.monotonic()
+            )
+            plan = _enforce_hard_rules(problem, plan)
+        cost = plan_cost(problem, plan)
+        if cost < best_cost:
+            best, best_cost = plan, cost
+    return best
 
 
 def _enforce_hard_rules(problem: PlanningProblem, plan: Plan) -> Plan:
@@ -168,7 +218,13 @@ class _RoutingModel:
         for v, (worker, _) in enumerate(self.vehicles):
             routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[worker.transport], v)
 
-        routing.AddDimensionWithVehicleTransits(per_vehicle_time, _DAY, 2 * _DAY, False, "Time")
+        # A day, or longer when shifts or windows run past it (benchmark instances in other units).
+        horizon = max(
+            _DAY,
+            *(hi for _, (_, hi) in self.vehicles),
+            *(v.window_end + v.duration for v in self.nodes),
+        )
+        routing.AddDimensionWithVehicleTransits(per_vehicle_time, horizon, 2 * horizon, False, "Time")
         time = routing.GetDimensionOrDie("Time")
         capacities = [w.max_working_minutes for w, _ in self.vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(per_vehicle_time, 0, capacities, True, "Work")

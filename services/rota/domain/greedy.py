@@ -92,7 +92,14 @@ def insertion_slots(
     problem: PlanningProblem, worker: PlanWorker, route: list[Allocation], visit: PlanVisit
 ) -> list[Slot]:
     """Ranges of starts at which ``visit`` fits into ``worker``'s route without moving anything else."""
-    slots: list[Slot] = []
+    return [(a, b) for _, a, b in insertion_options(problem, worker, route, visit)]
+
+
+def insertion_options(
+    problem: PlanningProblem, worker: PlanWorker, route: list[Allocation], visit: PlanVisit
+) -> list[tuple[int, int, int]]:
+    """Each (position in the route, earliest start, latest start) at which ``visit`` fits unmoved."""
+    slots: list[tuple[int, int, int]] = []
     for lo, hi in free_intervals(worker):
         earliest, latest = max(visit.window_start, lo), min(visit.window_end, hi - visit.duration)
         if earliest > latest:
@@ -114,15 +121,15 @@ def insertion_slots(
                 b = min(
                     b, after.start - visit.duration - problem.travel_between(worker, visit.id, after.visit_id)
                 )
-            if a <= b and _limits_hold(
+            if a <= b and limits_hold(
                 problem, worker, route, position, visit, min(max(visit.preferred_start, a), b)
             ):
-                slots.append((a, b))
+                slots.append((position, a, b))
             position += 1
     return slots
 
 
-def _limits_hold(
+def limits_hold(
     problem: PlanningProblem,
     worker: PlanWorker,
     route: list[Allocation],
@@ -154,7 +161,7 @@ def fits_at(
 ) -> bool:
     """Whether ``visit`` fits ``worker``'s route starting exactly at ``start``."""
     position = sum(1 for a in route if a.start <= start)
-    return any(a <= start <= b for a, b in insertion_slots(problem, worker, route, visit)) and _limits_hold(
+    return any(a <= start <= b for a, b in insertion_slots(problem, worker, route, visit)) and limits_hold(
         problem, worker, route, position, visit, start
     )
 

@@ -9,7 +9,7 @@ package id is kept across plan versions so regeneration replaces future visits o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from uuid import UUID
 
 from services.rota.domain.geo import Location
@@ -78,6 +78,10 @@ class CarePackage:
     source_plan_id: UUID | None = None
     source_plan_version: int | None = None
     known_workers: frozenset[UUID] = field(default_factory=frozenset)  # continuity hint
+    # 000 P43: no visits from ``paused_from`` (in hospital, service ended) until ``paused_until``
+    # (home again; None: not back yet).
+    paused_from: datetime | None = None
+    paused_until: datetime | None = None
 
     def check(self) -> None:
         """Raise :class:`PackageRuleBroken` for the first rule the package breaks."""
@@ -95,6 +99,14 @@ class CarePackage:
             if line.id in seen:
                 raise PackageRuleBroken(f"visits.{index}.id", "must be unique within the package")
             seen.add(line.id)
+
+    def paused_at(self, instant: datetime) -> bool:
+        """Whether visits starting at ``instant`` are paused (the individual is away)."""
+        return (
+            self.paused_from is not None
+            and instant >= self.paused_from
+            and (self.paused_until is None or instant < self.paused_until)
+        )
 
     def active_on(self, day: date) -> bool:
         """Whether the package covers ``day``."""

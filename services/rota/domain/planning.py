@@ -154,6 +154,31 @@ class PlanningProblem:
         """Minutes since the epoch of an aware ``instant``, rounded down."""
         return int((instant - self.epoch).total_seconds() // 60)
 
+    def with_workers(self, workers: Sequence[PlanWorker]) -> PlanningProblem:
+        """The same visits with changed workers (same ids and homes, e.g. an absence added).
+
+        Travel matrices are shared, not recomputed: the places are the same, and a repair has to
+        answer in seconds.
+        """
+        if [w.id for w in workers] != [w.id for w in self.workers] or any(
+            a.home != b.home or a.transport != b.transport for a, b in zip(workers, self.workers, strict=True)
+        ):
+            raise ValueError("with_workers keeps the same workers in the same order and homes")
+        problem = PlanningProblem(self.epoch, self.visits, workers, self.travel, self.weights)
+        problem._matrices = self._matrices
+        return problem
+
+    def with_visits(self, visits: Sequence[PlanVisit]) -> PlanningProblem:
+        """The same workers with changed visits at the same places, in the same order.
+
+        Travel matrices are shared, not recomputed.
+        """
+        if [v.location for v in visits] != [v.location for v in self.visits]:
+            raise ValueError("with_visits keeps the visits' places in the same order")
+        problem = PlanningProblem(self.epoch, visits, self.workers, self.travel, self.weights)
+        problem._matrices = self._matrices
+        return problem
+
     def restricted(self, keep: Callable[[PlanVisit], bool], workers: Sequence[PlanWorker]) -> PlanningProblem:
         """A smaller problem with the visits ``keep`` selects and ``workers``."""
         return PlanningProblem(

@@ -32,9 +32,7 @@ def repair(problem: PlanningProblem, plan: Plan, sick_worker: UUID, from_minute:
         replace(w, absences=(*w.absences, (start, 10**6))) if w.id == sick_worker else w
         for w in problem.workers
     ]
-    repaired_problem = PlanningProblem(
-        problem.epoch, problem.visits, workers, problem.travel, problem.weights
-    )
+    repaired_problem = problem.with_workers(workers)
     freed = {a.visit_id for a in plan.allocations if a.worker_id == sick_worker and a.start >= start}
     kept = Plan(
         allocations=[a for a in plan.allocations if a.visit_id not in freed],

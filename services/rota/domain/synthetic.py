@@ -3,29 +3,32 @@
 A day looks like a British home care branch: individuals clustered in localities a few kilometres
 across, four visit rounds (morning, lunch, tea, bed) with the morning the busiest, about one visit in
 seven a double-up needing a hoist, medication prompts needing a trained worker, a few individuals
-asking for a female carer or refusing a worker, and workers on early, late or split shifts.
+asking for a female carer or refusing a worker, and workers on early, late or split shifts. Each
+individual already knows the carers last week's rota sent them (continuity).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
 
 from services.rota.domain.geo import Location
+from services.rota.domain.greedy import GreedyEngine
 from services.rota.domain.planning import PlanningProblem, PlanVisit, PlanWorker, Weights
 from services.rota.domain.travel import StraightLineTravel, TravelTimes
 
-_ROUNDS = [  # (preferred start minute of day, share of visits, durations)
-    (8 * 60, 0.32, (30, 45, 45)),
-    (12 * 60 + 30, 0.24, (15, 30, 30)),
-    (16 * 60 + 45, 0.22, (15, 30, 30)),
-    (20 * 60, 0.22, (30, 30, 45)),
+_ROUNDS = [  # (earliest preferred start, latest preferred start, share of visits, durations)
+    (7 * 60 + 30, 10 * 60 + 30, 0.32, (30, 30, 45)),
+    (11 * 60 + 30, 14 * 60, 0.24, (15, 30)),
+    (16 * 60, 18 * 60, 0.22, (15, 30)),
+    (18 * 60 + 45, 21 * 60, 0.22, (15, 30, 30)),
 ]
-_SHIFTS = [  # (share, free intervals)
-    (0.45, ((7 * 60, 14 * 60 + 30),)),
-    (0.35, ((14 * 60, 22 * 60 + 30),)),
+_SHIFTS = [  # (share, free intervals): the morning rush is staffed hardest, as branches do
+    (0.50, ((7 * 60, 14 * 60 + 30),)),
+    (0.30, ((14 * 60, 22 * 60 + 30),)),
     (0.20, ((7 * 60, 11 * 60), (16 * 60, 22 * 60 + 30))),
 ]
 VISITS_PER_LOCALITY = 250
@@ -82,9 +85,8 @@ def generated_day(
         female_only = rng.random() < 0.1
         local = by_locality[locality] or plan_workers
         refused = frozenset({rng.choice(local).id}) if rng.random() < 0.05 else frozenset()
-        known = frozenset(w.id for w in rng.sample(local, min(3, len(local))))
         double_up = rng.random() < 0.15
-        for preferred, share, durations in _ROUNDS:
+        for earliest, latest, share, durations in _ROUNDS:
             if len(plan_visits) >= visits or rng.random() > share * 4 * 0.9:
                 continue
             skills = {"personal_care"}
@@ -92,7 +94,7 @@ def generated_day(
                 skills.add("medication")
             if double_up:
                 skills.add("hoist")
-            preferred_start = preferred + rng.choice((-60, -45, -30, -15, 0, 15, 30, 45, 60, 75))
+            preferred_start = rng.randrange(earliest, latest + 1, 15)
             flex = rng.choice((15, 30, 30, 45))
             plan_visits.append(
                 PlanVisit(
@@ -108,10 +110,44 @@ def generated_day(
                     required_skills=frozenset(skills),
                     carer_gender="female" if female_only else None,
                     refused_workers=refused,
-                    known_workers=known,
                 )
             )
-    return PlanningProblem(epoch, plan_visits, plan_workers, travel or StraightLineTravel(), weights)
+    problem = PlanningProblem(epoch, plan_visits, plan_workers, travel or StraightLineTravel(), weights)
+    return problem.with_visits(_with_known_carers(problem, rng))
+
+
+def _with_known_carers(problem: PlanningProblem, rng: random.Random) -> list[PlanVisit]:
+    """The visits with the carers each individual knows: those last week's rota sent.
+
+    Last week is the same day with every visit up to half an hour earlier or later, planned by the
+    greedy engine; one more local carer who once covered is added. So continuity is possible for
+    most visits but not free: today's times differ, and the workforce has to be arranged for it.
+    """
+    last_week = problem.with_visits(
+        [
+            replace(
+                v,
+                window_start=v.window_start + shift,
+                window_end=v.window_end + shift,
+                preferred_start=v.preferred_start + shift,
+            )
+            for v in problem.visits
+            for shift in [rng.choice((-30, -15, 0, 15, 30))]
+        ]
+    )
+    plan = GreedyEngine().allocate(last_week)
+    known: dict[UUID, set[UUID]] = {}
+    for allocation in plan.allocations:
+        individual = problem.visit[allocation.visit_id].individual_id
+        known.setdefault(individual, set()).add(allocation.worker_id)
+    local = {
+        name: [w.id for w in problem.workers if w.locality == name]
+        for name in {v.locality for v in problem.visits}
+    }
+    for visit in problem.visits:
+        if local[visit.locality]:
+            known.setdefault(visit.individual_id, set()).add(rng.choice(local[visit.locality]))
+    return [replace(v, known_workers=frozenset(known.get(v.individual_id, ()))) for v in problem.visits]
 
 
 def _uuid(rng: random.Random) -> UUID:

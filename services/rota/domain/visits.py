@@ -129,9 +129,11 @@ def generate_visits(
     while day <= last_day:
         if package.active_on(day):
             visits.extend(
-                _visit_on(package, line, day, zone)
+                visit
                 for line in package.visits
                 if day.weekday() in line.weekdays
+                for visit in [_visit_on(package, line, day, zone)]
+                if not package.paused_at(visit.window_start)
             )
         day += timedelta(days=1)
     return sorted(visits, key=lambda v: (v.planned_start, str(v.id)))

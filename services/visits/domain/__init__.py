@@ -1,4 +1,1 @@
-"""The visits service's domain: plain Python, no I/O.
-
-Check-in and check-out telemetry, visit records and the monitor come with the visits issue.
-"""
+"""The visits domain: expected visits, doorstep records, verification and the monitor's rules (no I/O)."""

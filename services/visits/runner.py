@@ -1,0 +1,82 @@
+"""The monitor's loop: look for passed thresholds every fraction of a second, raise them, repeat.
+
+Its state lives in the database (each visit's next check, the conditions raised), so a restarted
+process catches up with everything that fell due while it was down, and several replicas share
+the work without raising anything twice (see :func:`services.visits.handlers.run_monitor`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from opentelemetry import metrics
+
+from rounds.infra.db import is_database_outage
+from services.visits import handlers
+from services.visits.domain.monitor import Thresholds
+from services.visits.unit_of_work import VisitsUnitOfWork
+
+log = logging.getLogger(__name__)
+meter = metrics.get_meter(__name__)
+raised_counter = meter.create_counter(
+    "rounds.visits.monitor.raised", description="Conditions the monitor raised"
+)
+# From a threshold passing to its condition committed with its event: the first leg of alert latency.
+delay_histogram = meter.create_histogram(
+    "rounds.visits.monitor.delay", unit="s", description="Seconds from a deadline to the condition raised"
+)
+
+
+def replica_name() -> str:
+    """Who raised a condition, for the record: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Monitor:
+    """Runs :func:`handlers.run_monitor` until cancelled."""
+
+    def __init__(
+        self,
+        unit_of_work: Callable[[], VisitsUnitOfWork],
+        defaults: Thresholds,
+        poll_seconds: float,
+        batch_size: int,
+        replica: str | None = None,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._defaults = defaults
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self.replica = replica or replica_name()
+
+    async def run_once(self) -> int:
+        """One pass, the count raised; goes on while full batches come back, so a catch-up drains at once."""
+        total = 0
+        while True:
+            async with self._unit_of_work() as uow:
+                done = await handlers.run_monitor(uow, self._defaults, self.replica, self._batch_size)
+            for delay in done.delays:
+                delay_histogram.record(delay)
+            if done.raised:
+                raised_counter.add(done.raised)
+            total += done.raised
+            if done.visits < self._batch_size:
+                return total
+
+    async def run(self) -> None:
+        """Look every ``poll_seconds``; a database outage is waited out, never fatal."""
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_database_outage(exc):
+                    log.warning("monitor waiting for the database: %r", exc)
+                else:
+                    log.exception("monitor pass failed; trying again")
+            await asyncio.sleep(self._poll_seconds)

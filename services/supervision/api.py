@@ -1,23 +1,27 @@
 """The supervision service's HTTP routes: parse, call a handler, shape the response.
 
-Who is asking is the ``X-Rounds-Caller`` header (a worker id) for now: the rules on who signs,
-reschedules and reads need it. The gateway will set it from the authenticated identity (and refuse
-one sent by the caller) when authentication comes; until then it is an explicit, documented input.
+Who is asking is the ``X-Rounds-Actor`` header the gateway sets from the verified token (and drops
+when a caller sends it): the rules on who signs, reschedules and reads need the caller's
+``worker_id``, since supervision's parties are members of staff (004 1.37-1.38).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from rounds.infra.service import unit_of_work_from
 from services.supervision import handlers
 from services.supervision.domain.compliance import DbsCheck, TrainingRecord
 from services.supervision.domain.confidentiality import AccessBasis
-from services.supervision.errors import Forbidden, NotFound
+from services.supervision.errors import Forbidden, NotFound, PolicyViolation, Unauthenticated
 from services.supervision.schemas import (
     AgreementIn,
     AgreementOut,
@@ -44,13 +48,60 @@ from services.supervision.unit_of_work import SupervisionUnitOfWork
 router = APIRouter()
 
 UoW = Annotated[SupervisionUnitOfWork, Depends(unit_of_work_from)]
-Caller = Annotated[
-    UUID,
+ActorHeader = Annotated[
+    str | None,
     Header(
-        alias="X-Rounds-Caller",
-        description="The worker id of the person asking (set by the gateway once it authenticates callers).",
+        alias="X-Rounds-Actor",
+        description='Who is calling, as the gateway vouches for them: JSON such as {"sub": "...", '
+        '"role": "supervisor", "worker_id": "<uuid>"}.',
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller as the gateway vouches for them: their worker id (if staff) and role."""
+
+    worker_id: UUID | None
+    role: str
+
+
+def actor_from(actor: ActorHeader = None) -> Actor:
+    """The caller from ``X-Rounds-Actor``; 401 without one."""
+    if not actor:
+        raise Unauthenticated(
+            "This route needs to know who is calling: the gateway sends X-Rounds-Actor.",
+            errors=[{"field": "header.X-Rounds-Actor", "reason": "missing"}],
+        )
+    try:
+        claims = json.loads(actor)
+    except ValueError:
+        claims = None
+    if not isinstance(claims, dict) or not isinstance(claims.get("role"), str):
+        raise Unauthenticated(
+            'X-Rounds-Actor must be JSON with a "role" and the caller\'s "worker_id".',
+            errors=[{"field": "header.X-Rounds-Actor", "reason": "not an actor"}],
+        )
+    try:
+        worker_id = UUID(str(claims["worker_id"])) if claims.get("worker_id") else None
+    except ValueError:
+        worker_id = None
+    return Actor(worker_id=worker_id, role=claims["role"])
+
+
+def caller_from(actor: Annotated[Actor, Depends(actor_from)]) -> UUID:
+    """The caller's worker id; 401 without one (supervision's parties are members of staff)."""
+    if actor.worker_id is None:
+        raise Unauthenticated(
+            "Supervision records are kept between members of staff: X-Rounds-Actor must name the "
+            "caller's worker_id (a UUID).",
+            errors=[{"field": "header.X-Rounds-Actor", "reason": "no worker_id"}],
+        )
+    return actor.worker_id
+
+
+Caller = Annotated[UUID, Depends(caller_from)]
+ActorDep = Annotated[Actor, Depends(actor_from)]
 
 
 # --- supervisees ----------------------------------------------------------------------------------
@@ -59,15 +110,44 @@ Caller = Annotated[
 @router.get("/workers", tags=["supervisees"], summary="List supervisees")
 async def list_supervisees(
     uow: UoW,
+    response: Response,
     supervisor_id: UUID | None = None,
-    team: str | None = None,
+    team: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=1000, description="From X-Next-Cursor.")] = None,
 ) -> list[SuperviseeOut]:
-    """Workers supervision knows, optionally one supervisor's or one team's."""
+    """Workers supervision knows, by name, a page at a time; optionally one supervisor's or one team's."""
+    after = _decode_cursor(cursor)
     async with uow:
-        found = await uow.supervisees.list(supervisor_id=supervisor_id, team=team, limit=limit, offset=offset)
-    return [SuperviseeOut.of(p) for p in found]
+        found = await uow.supervisees.list(
+            supervisor_id=supervisor_id, team=team, limit=limit + 1, after=after
+        )
+    page = found[:limit]
+    if len(found) > limit:
+        last = page[-1]
+        response.headers["X-Next-Cursor"] = _encode_cursor(
+            [last.family_name, last.given_name, str(last.worker_id)]
+        )
+    return [SuperviseeOut.of(p) for p in page]
+
+
+def _encode_cursor(key: list[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[str, str, UUID] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if isinstance(key, list) and len(key) == 3 and all(isinstance(k, str) for k in key):
+            return key[0], key[1], UUID(key[2])
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        pass
+    raise PolicyViolation(
+        "query.cursor is not a cursor this service gave; start from the first page.",
+        errors=[{"field": "query.cursor", "reason": "not a cursor this service gave"}],
+    )
 
 
 @router.get("/workers/{worker_id}", tags=["supervisees"], summary="Read a supervisee")
@@ -81,10 +161,18 @@ async def get_supervisee(worker_id: UUID, uow: UoW) -> SuperviseeOut:
 
 
 @router.put("/workers/{worker_id}/arrangements", tags=["supervisees"], summary="Set supervision arrangements")
-async def arrange(worker_id: UUID, body: ArrangementsIn, uow: UoW) -> SuperviseeOut:
-    """Supervisor, line manager, team, NQSW and probation: recorded here until people publishes them."""
+async def arrange(worker_id: UUID, body: ArrangementsIn, uow: UoW, actor: ActorDep) -> SuperviseeOut:
+    """Supervisor, line manager, team, NQSW and probation: recorded here until people publishes them.
+
+    By a registered manager, or the worker's line manager, supervisor or supervisor's line manager:
+    naming a supervisor opens the worker's confidential records to them (004 1.37).
+    """
     profile = await handlers.arrange_supervision(
-        uow, worker_id, handlers.ArrangeSupervision(**body.model_dump())
+        uow,
+        worker_id,
+        handlers.ArrangeSupervision(**body.model_dump()),
+        by=actor.worker_id,
+        registered_manager=actor.role == "registered_manager",
     )
     return SuperviseeOut.of(profile)
 
@@ -122,6 +210,22 @@ async def propose_agreement(body: AgreementIn, uow: UoW, caller: Caller) -> Agre
 @router.post("/agreements/{agreement_id}/signatures", tags=["agreements"], summary="Sign an agreement")
 async def sign_agreement(agreement_id: UUID, uow: UoW, caller: Caller) -> AgreementOut:
     """The caller signs; the second signature puts the agreement in force and supersedes the one before."""
+    return AgreementOut.of(await handlers.sign_agreement(uow, agreement_id, caller))
+
+
+@router.post(
+    "/workers/{worker_id}/agreements/{agreement_id}/signatures",
+    tags=["agreements"],
+    summary="Sign a worker's agreement",
+)
+async def sign_worker_agreement(
+    worker_id: UUID, agreement_id: UUID, uow: UoW, caller: Caller
+) -> AgreementOut:
+    """The same signature under the worker's own path, where the gateway can let the supervisee sign."""
+    async with uow:
+        agreement = await uow.agreements.get(agreement_id)
+    if agreement is None or agreement.supervisee_id != worker_id:
+        raise NotFound(f"Worker {worker_id} has no agreement {agreement_id}.")
     return AgreementOut.of(await handlers.sign_agreement(uow, agreement_id, caller))
 
 
@@ -259,6 +363,20 @@ async def record_disagreement(record_id: UUID, body: DisagreementIn, uow: UoW, c
 @router.post("/records/{record_id}/signatures", tags=["records"], summary="Sign a record")
 async def sign_record(record_id: UUID, uow: UoW, caller: Caller) -> RecordOut:
     """The caller signs the current version; when all have, it is immutable (004 1.25)."""
+    return RecordOut.of(await handlers.sign_record(uow, record_id, caller))
+
+
+@router.post(
+    "/workers/{worker_id}/records/{record_id}/signatures",
+    tags=["records"],
+    summary="Sign a record of a worker's supervision",
+)
+async def sign_worker_record(worker_id: UUID, record_id: UUID, uow: UoW, caller: Caller) -> RecordOut:
+    """The same signature under the worker's own path, where the gateway can let the supervisee sign."""
+    async with uow:
+        record = await uow.records.get(record_id)
+    if record is None or worker_id not in record.supervisee_ids:
+        raise NotFound(f"Worker {worker_id} has no record {record_id}.")
     return RecordOut.of(await handlers.sign_record(uow, record_id, caller))
 
 

@@ -21,6 +21,12 @@ class Forbidden(Problem):
     status, slug, title = 403, "forbidden", "Forbidden"
 
 
+class Unauthenticated(Problem):
+    """The route needs to know which member of staff is calling (``X-Rounds-Actor``)."""
+
+    status, slug, title = 401, "unauthenticated", "Unauthenticated"
+
+
 @contextmanager
 def domain_rules() -> Iterator[None]:
     """Turn the domain's refusals into problem details (nothing has been committed when they leave)."""
@@ -37,4 +43,4 @@ def domain_rules() -> Iterator[None]:
         raise Conflict(str(signed)) from signed
 
 
-__all__ = ["Conflict", "Forbidden", "NotFound", "PolicyViolation", "domain_rules"]
+__all__ = ["Conflict", "Forbidden", "NotFound", "PolicyViolation", "Unauthenticated", "domain_rules"]

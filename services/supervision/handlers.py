@@ -6,12 +6,17 @@ an explicit argument: the gateway will supply it from the authenticated identity
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from rounds.contracts.people import WorkerRegistered
+from rounds.contracts.supervision import SupervisionDueSoon, SupervisionOverdue, SupervisionResolved
+from rounds.infra.db import is_database_outage
 from services.supervision.domain.agreements import AgreementStatus, SupervisionAgreement
 from services.supervision.domain.calendar import local_date
 from services.supervision.domain.compliance import (
@@ -34,11 +39,14 @@ from services.supervision.domain.confidentiality import (
     check_share,
 )
 from services.supervision.domain.errors import RuleBroken
+from services.supervision.domain.notices import Notice, NoticeState, notices_for, resolutions
 from services.supervision.domain.records import Disagreement, RecordContent, SupervisionRecord, check_content
 from services.supervision.domain.sessions import SessionStatus, SupervisionSession, plan_series
 from services.supervision.domain.supervisees import SuperviseeProfile, is_new_starter
 from services.supervision.errors import Conflict, Forbidden, NotFound, domain_rules
 from services.supervision.unit_of_work import SupervisionUnitOfWork
+
+log = logging.getLogger(__name__)
 
 # --- workers from people --------------------------------------------------------------------------
 
@@ -81,11 +89,29 @@ class ArrangeSupervision:
 
 
 async def arrange_supervision(
-    uow: SupervisionUnitOfWork, worker_id: UUID, command: ArrangeSupervision
+    uow: SupervisionUnitOfWork,
+    worker_id: UUID,
+    command: ArrangeSupervision,
+    *,
+    by: UUID | None,
+    registered_manager: bool,
 ) -> SuperviseeProfile:
-    """Record who supervises the worker and where they stand."""
+    """Record who supervises the worker and where they stand.
+
+    Naming a supervisor opens the worker's records to them and their line manager (004 1.37), so only
+    a registered manager or those already responsible for the worker (line manager, supervisor, the
+    supervisor's line manager) may.
+    """
     async with uow:
         profile = await _known(uow, worker_id)
+        if not registered_manager:
+            readers = await readers_of(uow, worker_id)
+            responsible = {profile.line_manager_id, profile.supervisor_id} | readers.supervisors_line_managers
+            if by is None or by not in responsible:
+                raise Forbidden(
+                    "Supervision arrangements are set by a registered manager, or by the worker's line "
+                    "manager, supervisor or supervisor's line manager (004 1.37)."
+                )
         with domain_rules():
             profile = profile.arranged(
                 supervisor_id=command.supervisor_id,
@@ -452,7 +478,8 @@ async def share_records(uow: SupervisionUnitOfWork, command: ShareRecords, *, by
 # --- evidence the rules count ---------------------------------------------------------------------
 
 
-async def _manager_of(uow: SupervisionUnitOfWork, worker_id: UUID, caller: UUID) -> SuperviseeProfile:
+async def manager_of(uow: SupervisionUnitOfWork, worker_id: UUID, caller: UUID) -> SuperviseeProfile:
+    """The worker, when ``caller`` is their supervisor or the supervisor's line manager; else 403."""
     profile = await _known(uow, worker_id)
     readers = await readers_of(uow, worker_id)
     if caller not in readers.supervisors | readers.supervisors_line_managers:
@@ -476,7 +503,7 @@ async def record_milestone(
 ) -> UUID:
     """Keep that a stage of the timeline is done (once per stage)."""
     async with uow:
-        await _manager_of(uow, worker_id, by)
+        await manager_of(uow, worker_id, by)
         milestone_id = uuid4()
         added = await uow.evidence.add_milestone(
             id=milestone_id,
@@ -503,7 +530,7 @@ async def record_training(
         with domain_rules():
             raise RuleBroken("expires_on", "a course cannot expire before it was completed")
     async with uow:
-        await _manager_of(uow, worker_id, by)
+        await manager_of(uow, worker_id, by)
         training_id = uuid4()
         await uow.evidence.add_training(
             id=training_id, worker_id=worker_id, record=record, by=by, at=uow.clock.now()
@@ -518,7 +545,7 @@ async def record_dbs_check(uow: SupervisionUnitOfWork, worker_id: UUID, check: D
         with domain_rules():
             raise RuleBroken("recheck_due_on", "the re-check comes after the check")
     async with uow:
-        await _manager_of(uow, worker_id, by)
+        await manager_of(uow, worker_id, by)
         check_id = uuid4()
         await uow.evidence.add_dbs(id=check_id, worker_id=worker_id, check=check, by=by, at=uow.clock.now())
         await uow.commit()
@@ -530,16 +557,23 @@ async def record_dbs_check(uow: SupervisionUnitOfWork, worker_id: UUID, check: D
 
 async def load_history(uow: SupervisionUnitOfWork, profile: SuperviseeProfile, zone: ZoneInfo) -> History:
     """Everything the rules count for one worker, from supervision's own tables."""
-    worker_id = profile.worker_id
-    first_records: dict[UUID, SupervisionRecord] = {}
-    for record in await uow.records.for_worker(worker_id):
+    return (await load_histories(uow, [profile.worker_id], zone))[profile.worker_id]
+
+
+async def load_histories(
+    uow: SupervisionUnitOfWork, worker_ids: Sequence[UUID], zone: ZoneInfo
+) -> dict[UUID, History]:
+    """What the rules count for each of these workers, in a fixed number of queries for the lot
+    (a sweep or a team view reads a page of workers at once, not a worker at a time)."""
+    first_records: dict[tuple[UUID, UUID], SupervisionRecord] = {}
+    for worker_id, record in await uow.records.for_workers(worker_ids):
         if record.amends_id is None:
-            first_records.setdefault(record.session_id, record)
-    held = []
-    for session in await uow.sessions.for_worker(worker_id):
-        first = first_records.get(session.id)
+            first_records.setdefault((worker_id, record.session_id), record)
+    held: dict[UUID, list[HeldSession]] = {w: [] for w in worker_ids}
+    for worker_id, session in await uow.sessions.for_workers(worker_ids):
+        first = first_records.get((worker_id, session.id))
         if worker_id in session.supervisee_ids and session.status is SessionStatus.HELD and first is not None:
-            held.append(
+            held[worker_id].append(
                 HeldSession(
                     held_on=first.content.meeting_on,
                     format=session.format,
@@ -547,17 +581,42 @@ async def load_history(uow: SupervisionUnitOfWork, profile: SuperviseeProfile, z
                     duration_minutes=first.content.duration_minutes,
                 )
             )
-    active = await uow.agreements.active(worker_id)
-    signed_on = active.signed_on() if active else None
-    return History(
-        sessions=tuple(held),
-        milestones=frozenset(
-            (MilestoneKind(m["kind"]), int(m["stage"])) for m in await uow.evidence.milestones(worker_id)
-        ),
-        training=tuple(await uow.evidence.training(worker_id)),
-        dbs_checks=tuple(await uow.evidence.dbs(worker_id)),
-        agreement=active.for_rules(local_date(signed_on, zone) if signed_on else None) if active else None,
-    )
+    agreements = await uow.agreements.active_for(worker_ids)
+    milestones, training, dbs = await uow.evidence.evidence_for(worker_ids)
+    first_plans = await uow.development.first_plan_days(worker_ids)
+    appraisals = await uow.development.appraisal_days(worker_ids)
+    histories = {}
+    for worker_id in worker_ids:
+        active = agreements.get(worker_id)
+        signed_on = active.signed_on() if active else None
+        histories[worker_id] = History(
+            sessions=tuple(held[worker_id]),
+            milestones=frozenset(milestones.get(worker_id, ())),
+            pdp_agreed_on=first_plans.get(worker_id),
+            appraisals=tuple(sorted(appraisals.get(worker_id, ()))),
+            training=tuple(training.get(worker_id, ())),
+            dbs_checks=tuple(dbs.get(worker_id, ())),
+            agreement=active.for_rules(local_date(signed_on, zone) if signed_on else None)
+            if active
+            else None,
+        )
+    return histories
+
+
+async def compliance_of_many(
+    uow: SupervisionUnitOfWork,
+    profiles: Sequence[SuperviseeProfile],
+    zone: ZoneInfo,
+    *,
+    on: date | None = None,
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+) -> list[ComplianceReport]:
+    """Each worker's compliance on ``on`` (today in the provider's zone by default), in order."""
+    today = on or local_date(uow.clock.now(), zone)
+    histories = await load_histories(uow, [p.worker_id for p in profiles], zone)
+    return [
+        assess(p.for_rules(), histories[p.worker_id], today, due_soon_days=due_soon_days) for p in profiles
+    ]
 
 
 async def compliance_of(
@@ -573,3 +632,80 @@ async def compliance_of(
     return assess(
         profile.for_rules(), await load_history(uow, profile, zone), today, due_soon_days=due_soon_days
     )
+
+
+# --- compliance notices ---------------------------------------------------------------------------
+
+
+async def announce_compliance(
+    new_uow: Callable[[], SupervisionUnitOfWork],
+    worker_ids: Sequence[UUID],
+    *,
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+) -> Announced:
+    """Announce what of these workers' obligations newly crossed a threshold.
+
+    Reads the page in one transaction, then claims each worker's new notices in a transaction of its
+    own whose first statement is a claim: on SQLite the write lock is then taken before anything is
+    read, so two replicas queue instead of failing on a stale snapshot; on Postgres the key's
+    uniqueness decides which replica announces.
+    """
+    async with new_uow() as uow:
+        profiles = [p for p in await uow.supervisees.get_many(worker_ids) if p.active]
+        reports = await compliance_of_many(uow, profiles, uow.zone, due_soon_days=due_soon_days)
+        claimed = await uow.notices.claimed_for([p.worker_id for p in profiles])
+    result = Announced()
+    for profile, report in zip(profiles, reports, strict=True):
+        known = claimed[profile.worker_id]
+        fresh = [n for n in notices_for(report) if n.key not in known] + resolutions(report, known)
+        if not fresh:
+            continue
+        try:
+            async with new_uow() as uow:
+                now = uow.clock.now()
+                for notice in fresh:
+                    if await uow.notices.claim(notice, now):
+                        uow.publish(notice_event(profile, notice))
+                        result.notices += 1
+                await uow.commit()
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise
+            # One worker's bad data must not hold back the rest of the page; the next sweep retries.
+            log.exception("compliance notices for worker %s failed", profile.worker_id)
+            result.failed.append(profile.worker_id)
+    return result
+
+
+@dataclass
+class Announced:
+    """What one page of a sweep announced, and the workers whose notices failed (retried next time)."""
+
+    notices: int = 0
+    failed: list[UUID] = field(default_factory=list)
+
+
+def notice_event(
+    profile: SuperviseeProfile, notice: Notice
+) -> SupervisionDueSoon | SupervisionOverdue | SupervisionResolved:
+    """The event that carries ``notice`` to alerts, with whom to remind and whom to escalate to."""
+    fields: dict[str, Any] = {
+        "worker_id": profile.worker_id,
+        "worker_name": profile.full_name,
+        "supervisor_id": profile.supervisor_id,
+        "line_manager_id": profile.line_manager_id,
+        "locality": profile.locality,
+        "team": profile.team,
+        "rule": str(notice.key.rule),
+        "title": notice.title,
+        "item": notice.key.item,
+        "due_on": notice.key.due_on,
+        "severity": str(notice.severity),
+        "source": notice.source,
+        "description": notice.description,
+    }
+    if notice.key.state is NoticeState.OVERDUE:
+        return SupervisionOverdue(**fields, overdue_since=notice.key.due_on + timedelta(days=1))
+    if notice.key.state is NoticeState.RESOLVED:
+        return SupervisionResolved(**fields)
+    return SupervisionDueSoon(**fields)

@@ -74,6 +74,7 @@ class SuperviseeOut(BaseModel):
     supervisor_id: UUID | None
     line_manager_id: UUID | None
     team: str | None
+    active: bool = Field(description="False once people says the worker has left.")
 
     @classmethod
     def of(cls, p: SuperviseeProfile) -> SuperviseeOut:
@@ -93,6 +94,7 @@ class SuperviseeOut(BaseModel):
             supervisor_id=p.supervisor_id,
             line_manager_id=p.line_manager_id,
             team=p.team,
+            active=p.active,
         )
 
 

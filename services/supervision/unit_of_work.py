@@ -8,18 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.topology import load_topology
 from rounds.infra.unit_of_work import UnitOfWork
+from services.supervision.adapters.development import DevelopmentRepository
 from services.supervision.adapters.repository import (
     AccessRepository,
     AgreementRepository,
     EvidenceRepository,
+    NoticeRepository,
     RecordRepository,
     SessionRepository,
     SuperviseeRepository,
 )
+from services.supervision.adapters.workforce import VisitRepository, WorkforceRepository
 
 
 class SupervisionUnitOfWork(UnitOfWork):
-    """Supervisees, agreements, sessions, records, evidence and access, with the outbox and inbox."""
+    """Supervisees, agreements, sessions, records, evidence, access, notices, development and read models."""
 
     supervisees: SuperviseeRepository
     agreements: AgreementRepository
@@ -27,6 +30,10 @@ class SupervisionUnitOfWork(UnitOfWork):
     records: RecordRepository
     evidence: EvidenceRepository
     access: AccessRepository
+    notices: NoticeRepository
+    development: DevelopmentRepository
+    visits: VisitRepository
+    workforce: WorkforceRepository
     # The provider's zone for "today" and local dates; the runtime sets it from the settings.
     zone: ZoneInfo = ZoneInfo(load_topology().provider_time_zone)
 
@@ -37,3 +44,7 @@ class SupervisionUnitOfWork(UnitOfWork):
         self.records = RecordRepository(session)
         self.evidence = EvidenceRepository(session)
         self.access = AccessRepository(session)
+        self.notices = NoticeRepository(session)
+        self.development = DevelopmentRepository(session)
+        self.visits = VisitRepository(session)
+        self.workforce = WorkforceRepository(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -43,7 +44,16 @@ class Supervision:
 
     def as_(self, caller: UUID) -> dict[str, str]:
         """Headers of a request made by ``caller``."""
-        return {"X-Rounds-Caller": str(caller)}
+        return {
+            "X-Rounds-Actor": json.dumps(
+                {"sub": f"user-{caller}", "role": "supervisor", "worker_id": str(caller)}
+            )
+        }
+
+    @property
+    def registered_manager(self) -> dict[str, str]:
+        """Headers of a request made by a registered manager (who sets supervision arrangements)."""
+        return {"X-Rounds-Actor": json.dumps({"sub": "rm-1", "role": "registered_manager"})}
 
     async def register(self, worker_id: UUID, start: date | None, name: str = "Asha") -> None:
         """What the consumer does when people registers a worker."""
@@ -89,6 +99,7 @@ async def supervision(database_url: str, kafka_bootstrap: str) -> AsyncIterator[
                     "line_manager_id": str(team.supervisor),
                     "team": "Harrogate OT",
                 },
+                headers=s.registered_manager,
             )
             assert response.status_code == 200, response.text
         response = await client.put(
@@ -98,6 +109,7 @@ async def supervision(database_url: str, kafka_bootstrap: str) -> AsyncIterator[
                 "line_manager_id": str(team.manager),
                 "team": "Harrogate OT",
             },
+            headers=s.registered_manager,
         )
         assert response.status_code == 200, response.text
         yield s

@@ -289,7 +289,19 @@ async def test_requests_without_a_caller_or_about_unknown_things_get_problem_jso
         "/records/00000000-0000-0000-0000-000000000000", headers=s.as_(s.team.worker)
     )
     unknown_worker = await s.client.put(
-        "/workers/00000000-0000-0000-0000-000000000000/arrangements", json={"nqsw": True}
+        "/workers/00000000-0000-0000-0000-000000000000/arrangements",
+        json={"nqsw": True},
+        headers=s.registered_manager,
     )
-    assert [r.status_code for r in (missing_caller, unknown_record, unknown_worker)] == [422, 404, 404]
-    assert missing_caller.json()["errors"][0]["field"] == "header.X-Rounds-Caller"
+    no_worker = await s.client.get(
+        f"/workers/{s.team.worker}/records",
+        headers={"X-Rounds-Actor": '{"sub": "rm-1", "role": "registered_manager"}'},
+    )
+    assert [r.status_code for r in (missing_caller, no_worker, unknown_record, unknown_worker)] == [
+        401,
+        401,
+        404,
+        404,
+    ]
+    assert missing_caller.json()["errors"][0]["field"] == "header.X-Rounds-Actor"
+    assert no_worker.json()["errors"][0]["reason"] == "no worker_id"

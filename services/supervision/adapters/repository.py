@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.adapters import tables as t
@@ -15,10 +18,12 @@ from services.supervision.domain.compliance import (
     DbsCheck,
     Frequency,
     MilestoneKind,
+    RuleId,
     SessionFormat,
     TrainingRecord,
 )
 from services.supervision.domain.confidentiality import AccessBasis, RecordShare
+from services.supervision.domain.notices import Notice, NoticeKey, NoticeState
 from services.supervision.domain.records import (
     Action,
     DbsChangeAnswer,
@@ -46,6 +51,14 @@ class SuperviseeRepository:
         ).first()
         return _supervisee(row._mapping) if row else None
 
+    async def get_many(self, worker_ids: Sequence[UUID]) -> list[SuperviseeProfile]:
+        """These workers, those supervision knows, in the order asked."""
+        rows = await self._session.execute(
+            sa.select(t.supervisees).where(t.supervisees.c.worker_id.in_(worker_ids))
+        )
+        found = {row.worker_id: _supervisee(row._mapping) for row in rows}
+        return [found[w] for w in worker_ids if w in found]
+
     async def add(self, profile: SuperviseeProfile) -> None:
         """Store a worker supervision has just learnt of."""
         await self._session.execute(sa.insert(t.supervisees).values(**_supervisee_values(profile)))
@@ -59,19 +72,47 @@ class SuperviseeRepository:
         )
 
     async def list(
-        self, *, supervisor_id: UUID | None = None, team: str | None = None, limit: int = 500, offset: int = 0
+        self,
+        *,
+        supervisor_id: UUID | None = None,
+        team: str | None = None,
+        limit: int = 500,
+        after: tuple[str, str, UUID] | None = None,
+        active_only: bool = False,
     ) -> list[SuperviseeProfile]:
-        """Workers, optionally those of one supervisor or one team, by name."""
+        """Workers, optionally those of one supervisor or one team, by name; ``after`` a (family name,
+        given name, id) key, for the next page."""
+        c = t.supervisees.c
         query = sa.select(t.supervisees)
+        if after is not None:
+            family, given, worker_id = after
+            query = query.where(
+                sa.tuple_(c.family_name, c.given_name, c.worker_id)
+                > sa.tuple_(sa.literal(family), sa.literal(given), sa.literal(worker_id, sa.Uuid()))
+            )
         if supervisor_id is not None:
             query = query.where(t.supervisees.c.supervisor_id == supervisor_id)
         if team is not None:
             query = query.where(t.supervisees.c.team == team)
+        if active_only:
+            query = query.where(t.supervisees.c.active.is_(True))
         query = query.order_by(
             t.supervisees.c.family_name, t.supervisees.c.given_name, t.supervisees.c.worker_id
         )
-        rows = await self._session.execute(query.limit(limit).offset(offset))
+        rows = await self._session.execute(query.limit(limit))
         return [_supervisee(row._mapping) for row in rows]
+
+    async def ids_after(self, after: UUID | None, limit: int) -> tuple[UUID, ...]:
+        """The next ``limit`` ids of workers still working, after ``after`` in id order (a sweep's page)."""
+        query = (
+            sa.select(t.supervisees.c.worker_id)
+            .where(t.supervisees.c.active.is_(True))
+            .order_by(t.supervisees.c.worker_id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(t.supervisees.c.worker_id > after)
+        return tuple(row.worker_id for row in await self._session.execute(query))
 
     async def line_managers_of(self, worker_ids: set[UUID]) -> set[UUID]:
         """The recorded line managers of these workers."""
@@ -100,6 +141,7 @@ def _supervisee_values(p: SuperviseeProfile) -> dict[str, Any]:
         "supervisor_id": p.supervisor_id,
         "line_manager_id": p.line_manager_id,
         "team": p.team,
+        "active": p.active,
     }
 
 
@@ -139,6 +181,22 @@ class AgreementRepository:
             .order_by(t.agreements.c.created_at.desc(), t.agreements.c.id)
         )
         return [_agreement(row._mapping) for row in rows]
+
+    async def active_for(self, worker_ids: Sequence[UUID]) -> dict[UUID, SupervisionAgreement]:
+        """The agreement in force of each of these workers that has one (one query for a page)."""
+        rows = await self._session.execute(
+            sa.select(t.agreements)
+            .where(
+                t.agreements.c.supervisee_id.in_(worker_ids),
+                t.agreements.c.status == AgreementStatus.ACTIVE.value,
+            )
+            .order_by(t.agreements.c.created_at.desc(), t.agreements.c.id)
+        )
+        found: dict[UUID, SupervisionAgreement] = {}
+        for row in rows:
+            agreement = _agreement(row._mapping)
+            found.setdefault(agreement.supervisee_id, agreement)
+        return found
 
     async def active(self, worker_id: UUID) -> SupervisionAgreement | None:
         """The agreement in force, if any."""
@@ -210,6 +268,16 @@ class SessionRepository:
         query = sa.select(t.sessions).where(t.sessions.c.id == session_id)
         row = (await self._session.execute(query.with_for_update() if for_update else query)).first()
         return _session(row._mapping) if row else None
+
+    async def for_workers(self, worker_ids: Sequence[UUID]) -> list[tuple[UUID, SupervisionSession]]:
+        """(worker, session) for every session these workers take part in (one query for a page)."""
+        rows = await self._session.execute(
+            sa.select(t.sessions, t.session_participants.c.worker_id.label("participant_id"))
+            .join(t.session_participants, t.session_participants.c.session_id == t.sessions.c.id)
+            .where(t.session_participants.c.worker_id.in_(worker_ids))
+            .order_by(t.sessions.c.starts_at, t.sessions.c.id)
+        )
+        return [(row.participant_id, _session(row._mapping)) for row in rows]
 
     async def for_worker(self, worker_id: UUID) -> list[SupervisionSession]:
         """Sessions the worker takes part in (as supervisor or supervised), by start."""
@@ -304,6 +372,16 @@ class RecordRepository:
             sa.select(t.records).where(t.records.c.session_id == session_id).order_by(t.records.c.created_at)
         )
         return [_record(row._mapping) for row in rows]
+
+    async def for_workers(self, worker_ids: Sequence[UUID]) -> list[tuple[UUID, SupervisionRecord]]:
+        """(worker, record) for the records of every session these workers took part in."""
+        rows = await self._session.execute(
+            sa.select(t.records, t.session_participants.c.worker_id.label("participant_id"))
+            .join(t.session_participants, t.session_participants.c.session_id == t.records.c.session_id)
+            .where(t.session_participants.c.worker_id.in_(worker_ids))
+            .order_by(t.records.c.meeting_on, t.records.c.created_at)
+        )
+        return [(row.participant_id, _record(row._mapping)) for row in rows]
 
     async def for_worker(self, worker_id: UUID) -> list[SupervisionRecord]:
         """Every record of the sessions the worker took part in, by meeting day."""
@@ -458,6 +536,39 @@ class EvidenceRepository:
         )
         return True
 
+    async def evidence_for(
+        self, worker_ids: Sequence[UUID]
+    ) -> tuple[
+        dict[UUID, set[tuple[MilestoneKind, int]]],
+        dict[UUID, list[TrainingRecord]],
+        dict[UUID, list[DbsCheck]],
+    ]:
+        """Milestones, training and DBS checks of these workers (three queries for a page)."""
+        milestones: dict[UUID, set[tuple[MilestoneKind, int]]] = {}
+        for m in await self._session.execute(
+            sa.select(t.milestones.c.worker_id, t.milestones.c.kind, t.milestones.c.stage).where(
+                t.milestones.c.worker_id.in_(worker_ids)
+            )
+        ):
+            milestones.setdefault(m.worker_id, set()).add((MilestoneKind(m.kind), int(m.stage)))
+        training: dict[UUID, list[TrainingRecord]] = {}
+        for r in await self._session.execute(
+            sa.select(t.training_records)
+            .where(t.training_records.c.worker_id.in_(worker_ids))
+            .order_by(t.training_records.c.completed_on)
+        ):
+            training.setdefault(r.worker_id, []).append(
+                TrainingRecord(r.course, r.completed_on, r.expires_on, r.mandatory)
+            )
+        dbs: dict[UUID, list[DbsCheck]] = {}
+        for r in await self._session.execute(
+            sa.select(t.dbs_checks)
+            .where(t.dbs_checks.c.worker_id.in_(worker_ids))
+            .order_by(t.dbs_checks.c.checked_on)
+        ):
+            dbs.setdefault(r.worker_id, []).append(DbsCheck(r.checked_on, r.recheck_due_on))
+        return milestones, training, dbs
+
     async def milestones(self, worker_id: UUID) -> list[dict[str, Any]]:
         """A worker's milestones, by day."""
         rows = await self._session.execute(
@@ -575,5 +686,66 @@ class AccessRepository:
             sa.select(t.record_reads)
             .where(t.record_reads.c.worker_id == worker_id)
             .order_by(t.record_reads.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+class NoticeRepository:
+    """Compliance notices already announced: the claim that makes each leave once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, notice: Notice, at: datetime) -> bool:
+        """Record ``notice`` as announced; False when it already was (by this replica or another).
+
+        On Postgres an insert of a key another transaction has just inserted waits for that
+        transaction and then does nothing, so of two replicas exactly one gets True.
+        """
+        key = notice.key
+        values = {
+            "worker_id": key.worker_id,
+            "rule": str(key.rule),
+            "item": key.item,
+            "due_on": key.due_on,
+            "state": str(key.state),
+            "severity": str(notice.severity),
+            "emitted_at": at,
+        }
+        insert = sqlite_insert if self._session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        result = await self._session.execute(
+            insert(t.compliance_notices).values(**values).on_conflict_do_nothing()
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def claimed_for(self, worker_ids: Sequence[UUID]) -> dict[UUID, set[NoticeKey]]:
+        """The keys of the notices already announced for each of these workers (one query)."""
+        c = t.compliance_notices.c
+        found: dict[UUID, set[NoticeKey]] = {w: set() for w in worker_ids}
+        for row in await self._session.execute(
+            sa.select(c.worker_id, c.rule, c.item, c.due_on, c.state).where(c.worker_id.in_(worker_ids))
+        ):
+            found[row.worker_id].add(
+                NoticeKey(row.worker_id, RuleId(row.rule), row.item, row.due_on, NoticeState(row.state))
+            )
+        return found
+
+    async def claimed(self, worker_id: UUID) -> set[NoticeKey]:
+        """The keys of the notices already announced for a worker."""
+        c = t.compliance_notices.c
+        rows = await self._session.execute(
+            sa.select(c.rule, c.item, c.due_on, c.state).where(c.worker_id == worker_id)
+        )
+        return {
+            NoticeKey(worker_id, RuleId(row.rule), row.item, row.due_on, NoticeState(row.state))
+            for row in rows
+        }
+
+    async def for_worker(self, worker_id: UUID) -> list[dict[str, Any]]:
+        """Every notice announced for a worker, oldest first."""
+        rows = await self._session.execute(
+            sa.select(t.compliance_notices)
+            .where(t.compliance_notices.c.worker_id == worker_id)
+            .order_by(t.compliance_notices.c.emitted_at, t.compliance_notices.c.due_on)
         )
         return [dict(row._mapping) for row in rows]

@@ -52,6 +52,7 @@ class SuperviseeProfile:
     supervisor_id: UUID | None = None
     line_manager_id: UUID | None = None
     team: str | None = None
+    active: bool = True  # False once the worker has left (people's status "ended")
 
     @property
     def full_name(self) -> str:

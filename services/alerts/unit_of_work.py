@@ -1,9 +1,34 @@
-"""The alerts service's unit of work."""
+"""The alerts service's unit of work: its repositories in one transaction with the outbox and inbox."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from rounds.infra.unit_of_work import UnitOfWork
+from services.alerts.adapters.repository import (
+    AlertRepository,
+    FeedCursors,
+    IncidentRepository,
+    NotificationRepository,
+    ReadModels,
+)
+from services.alerts.domain.rules import AlertPolicy
 
 
 class AlertsUnitOfWork(UnitOfWork):
-    """The alerts repositories in one transaction with its outbox and inbox (none of its own yet)."""
+    """Alerts, notifications, incidents and the read models, with the outbox and inbox."""
+
+    alerts: AlertRepository
+    notifications: NotificationRepository
+    known: ReadModels
+    incidents: IncidentRepository
+    feeds: FeedCursors
+    # The provider's rules and channel switches; the runtime sets it from the settings.
+    policy: AlertPolicy = AlertPolicy()
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        self.alerts = AlertRepository(session)
+        self.notifications = NotificationRepository(session)
+        self.known = ReadModels(session)
+        self.incidents = IncidentRepository(session)
+        self.feeds = FeedCursors(session)

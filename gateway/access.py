@@ -12,6 +12,7 @@ through the gateway (the Helm chart's NetworkPolicy) for the header to be trustw
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qs, unquote
@@ -20,7 +21,17 @@ from starlette.requests import Request
 
 from gateway.auth import Forbidden, TokenVerifier, bearer_token
 from gateway.partners import PartnerClient, load_clients, secret_matches
-from gateway.policy import Actor, Decision, InvalidClaims, actor_from_claims, decide
+from gateway.policy import (
+    ROUTE_RULES,
+    Actor,
+    Decision,
+    InvalidClaims,
+    RouteRule,
+    a_role,
+    actor_from_claims,
+    decide,
+)
+from gateway.protection import VERIFIED_CLAIMS
 from gateway.settings import GatewaySettings
 from rounds.auth.claims import Role
 from rounds.auth.issuer import SigningKey, mint_token
@@ -59,13 +70,19 @@ class Admission:
 class AccessGuard:
     """Authenticates bearer tokens and applies the policy for the routed requests."""
 
-    def __init__(self, verifier: TokenVerifier, settings: GatewaySettings) -> None:
+    def __init__(
+        self, verifier: TokenVerifier, settings: GatewaySettings, rules: Sequence[RouteRule] = ROUTE_RULES
+    ) -> None:
         self.verifier = verifier
         self._provider = settings.provider_id
+        self._rules = rules
 
     async def actor(self, request: Request) -> Actor:
         """The verified caller of ``request``; 401 without a valid token, 403 when it names no actor."""
-        claims = await self.verifier.verify(bearer_token(request.headers.get("authorization")))
+        # The protection middleware verified the token already when it counted the request.
+        claims = getattr(request.state, VERIFIED_CLAIMS, None) or await self.verifier.verify(
+            bearer_token(request.headers.get("authorization"))
+        )
         try:
             return actor_from_claims(claims)
         except InvalidClaims as exc:
@@ -73,18 +90,37 @@ class AccessGuard:
                 f"The token is valid but does not say who the caller is to Rounds: {exc}."
             ) from exc
 
-    def authorise(self, actor: Actor, request: Request, service: str) -> Admission:
-        """The policy's decision for ``actor`` on this request; :class:`Forbidden` saying why when refused."""
-        query = parse_qs(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    def decide(self, actor: Actor, request: Request, service: str) -> Decision:
+        """The policy's decision for ``actor`` on this request (``service`` may be a gateway area)."""
         decision = decide(
-            actor, request.method, service, service_segments(request, service), query, provider=self._provider
+            actor,
+            request.method,
+            service,
+            service_segments(request, service),
+            request_query(request),
+            provider=self._provider,
+            rules=self._rules,
         )
+        return decision
+
+    @staticmethod
+    def admit(actor: Actor, decision: Decision, method: str) -> Admission:
+        """The admission when ``decision`` allows; :class:`Forbidden` saying why when it refuses."""
         if not decision.allowed:
             raise Forbidden(
-                f"A {actor.role.value} may not {request.method} this resource: {decision.reason}.",
+                f"{a_role(actor.role).capitalize()} may not {method} this resource: {decision.reason}.",
                 resource=dict(decision.resource),
             )
         return Admission(actor, decision)
+
+    def authorise(self, actor: Actor, request: Request, service: str) -> Admission:
+        """The policy's decision for ``actor`` on this request; :class:`Forbidden` saying why when refused."""
+        return self.admit(actor, self.decide(actor, request, service), request.method)
+
+
+def request_query(request: Request) -> dict[str, list[str]]:
+    """The query string's parameters as the policy reads them (every value of each name)."""
+    return parse_qs(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
 
 
 class OAuthError(Problem):

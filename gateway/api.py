@@ -7,23 +7,31 @@ and passes the access policy (``gateway.policy``) before it is forwarded.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from gateway.access import OAuthError
+from gateway.access import Admission, OAuthError, request_query
+from gateway.asyncapi_page import render_asyncapi_page
+from gateway.audit import PURPOSE_HEADER, AuditFilter, audit_entry
 from gateway.errors import UnknownService
 from gateway.health import check_platform
+from gateway.live import Positions
+from gateway.policy import Actor
+from gateway.protection import client_address
 from gateway.runtime import GatewayRuntime
 from rounds.auth.claims import PARTNER_SCOPES
 from rounds.auth.issuer import BUILTIN_ISSUER, SIGNING_ALGORITHM
-from rounds.infra.problems import PROBLEM_JSON, problem_response
+from rounds.contracts.asyncapi import asyncapi_document
+from rounds.infra.problems import PROBLEM_JSON, Problem, problem_response
 
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -97,15 +105,24 @@ async def healthz() -> Liveness:
     },
 )
 async def readyz(rt: Runtime) -> JSONResponse:
-    """Readiness: 200 when every service's /readyz says 200, else 503 naming each one that did not."""
-    report = await check_platform(rt.client, rt.settings)
-    if report.ready:
+    """Readiness: 200 when every service's /readyz says 200 and the audit trail can be written, else 503.
+
+    Without its audit database the gateway refuses every ``/v1`` request, so it is not ready either.
+    """
+    report, audit_ok = await asyncio.gather(check_platform(rt.client, rt.settings), rt.audit.is_reachable())
+    if report.ready and audit_ok:
         return JSONResponse({"status": "ready", "services": report.services_json()})
+    summary = report.summary() if not report.ready else ""
+    if not audit_ok:
+        summary = (
+            "The gateway's audit database cannot be reached, so every /v1 request is refused until it is "
+            "back (check ROUNDS_GATEWAY_DATABASE_URL). " + summary
+        ).strip()
     return problem_response(
         503,
         "not-ready",
         "Not ready",
-        report.summary(),
+        summary,
         instance="/readyz",
         headers={"Retry-After": "5"},
         services=report.services_json(),
@@ -134,6 +151,28 @@ async def swagger_ui() -> HTMLResponse:
         swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
         swagger_favicon_url=f"{SWAGGER_ASSETS}/favicon-32x32.png",
     )
+
+
+@docs.get("/asyncapi.json")
+async def asyncapi_json(request: Request) -> JSONResponse:
+    """Every event on the platform's topics as AsyncAPI 3.0, generated from the contracts."""
+    return JSONResponse(_asyncapi(request))
+
+
+@docs.get("/asyncapi")
+async def asyncapi_page(request: Request) -> HTMLResponse:
+    """The events as a page to read: channels, fields and an example of each."""
+    return HTMLResponse(render_asyncapi_page(_asyncapi(request)))
+
+
+def _asyncapi(request: Request) -> dict[str, Any]:
+    # Built once per process: the contracts and topology do not change while it runs. The brokers'
+    # addresses are left out: they are internal, and partners receive events through webhooks.
+    cached: dict[str, Any] | None = getattr(request.app.state, "asyncapi", None)
+    if cached is None:
+        cached = asyncapi_document(version=request.app.version)
+        request.app.state.asyncapi = cached
+    return cached
 
 
 identity = APIRouter(tags=["gateway"])
@@ -242,13 +281,237 @@ async def token(request: Request, rt: Runtime) -> JSONResponse:
 routed = APIRouter(include_in_schema=False)
 
 
+def _client_address(request: Request, rt: GatewayRuntime) -> str | None:
+    return client_address(request.scope, rt.settings.trusted_proxy_hops)
+
+
+async def _audited_admission(
+    rt: GatewayRuntime, request: Request, actor: Actor, area: str
+) -> tuple[Admission, int]:
+    """The policy's decision on ``request``, recorded in the audit trail before anything is read or changed.
+
+    A refusal is recorded too (with its 403), then raised; an audit trail that cannot be written
+    refuses the request (:class:`gateway.audit.AuditUnavailable`).
+    """
+    decision = rt.guard.decide(actor, request, area)
+    entry = audit_entry(
+        actor=actor,
+        decision=decision,
+        method=request.method,
+        service=area,
+        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        localities=request_query(request).get("locality", []),
+        at=rt.audit.clock.now(),
+        request_id=request.state.request_id,
+        client_address=_client_address(request, rt),
+        purpose=request.headers.get(PURPOSE_HEADER),
+    )
+    seq = await rt.audit.record(entry)
+    try:
+        return rt.guard.admit(actor, decision, request.method), seq
+    except Problem as refused:
+        await rt.audit.record_outcome(seq, refused.status)
+        raise
+
+
 @routed.api_route("/v1/{service}/{path:path}", methods=PROXIED_METHODS)
 async def forward(service: str, path: str, request: Request, rt: Runtime) -> Response:
     """Everything under ``/v1/<service>/`` goes to that service once the caller may call it.
 
-    Order: who is calling (401), whether the service exists (404), whether the policy allows (403).
+    Order: who is calling (401), whether the service exists (404), whether the policy allows (403,
+    audited), then the audited request goes on and its status is added to the audit record.
     """
     actor = await rt.guard.actor(request)
     rt.proxy.base_url(service)
-    admission = rt.guard.authorise(actor, request, service)
-    return await rt.proxy.forward(service, path, request, actor=admission.actor_header)
+    admission, seq = await _audited_admission(rt, request, actor, service)
+    try:
+        response = await rt.proxy.forward(service, path, request, actor=admission.actor_header)
+    except Problem as failed:
+        await rt.audit.record_outcome(seq, failed.status)
+        raise
+    await rt.audit.record_outcome(seq, response.status_code)
+    return response
+
+
+audit = APIRouter(tags=["audit"])
+AUDIT_AREA = "audit"
+
+
+class AuditRecordOut(BaseModel):
+    """One read or change of personal data: who, what, whose, when and why."""
+
+    seq: int = Field(
+        description="Position in the trail; pass the last one seen as ``cursor`` for older records."
+    )
+    recorded_at: datetime = Field(description="When the gateway received the request (UTC).")
+    request_id: str
+    actor_subject: str = Field(description="Who: the token's subject.")
+    actor_role: str
+    actor_client_id: str | None = Field(description="The partner system's client id, for partner tokens.")
+    client_address: str | None
+    action: Literal["read", "change"]
+    method: str
+    service: str
+    path: str = Field(description="What: the path and query the caller asked for.")
+    route: str | None = Field(description="The access policy's rule that matched, if any.")
+    worker_id: str | None = Field(description="Whose: the worker the path names.")
+    individual_id: str | None = Field(description="Whose: the individual the path names.")
+    locality: str | None = Field(description="Whose: the localities the path or query names.")
+    purpose: str | None = Field(description="Why, in the caller's words (the X-Rounds-Purpose header).")
+    basis: str = Field(description="Why the policy allowed or refused it.")
+    allowed: bool
+    status: int | None = Field(description="The status the caller got; null while or if unknown.")
+
+
+class AuditPage(BaseModel):
+    """Audit records, newest first, and the cursor for the next (older) page."""
+
+    items: list[AuditRecordOut]
+    next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last one.")
+
+
+class InvalidQuery(Problem):
+    """A query parameter the audit API cannot use."""
+
+    status, slug, title = 422, "validation-error", "Request is not valid"
+
+
+def _cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    # A keyset position, not an offset: bounded to what a BIGINT holds.
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidQuery(
+            "Fix these fields and send the request again: query.cursor.",
+            errors=[{"field": "query.cursor", "reason": "use the next_cursor of the previous page"}],
+        )
+    return int(cursor)
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidQuery(
+            f"Fix these fields and send the request again: query.{name}.",
+            errors=[{"field": f"query.{name}", "reason": "give a time zone, e.g. 2026-11-23T09:00:00Z"}],
+        )
+    return value
+
+
+@audit.get(
+    "/v1/audit/records",
+    summary="The audit trail of personal data (registered managers)",
+    response_model=AuditPage,
+    responses={403: {"description": "Only a registered manager may read the audit trail."}},
+)
+async def audit_records(
+    request: Request,
+    rt: Runtime,
+    worker_id: Annotated[str | None, Query(max_length=200, description="Records naming this worker.")] = None,
+    individual_id: Annotated[
+        str | None, Query(max_length=200, description="Records naming this individual.")
+    ] = None,
+    actor: Annotated[
+        str | None, Query(max_length=200, description="Records of this caller (subject).")
+    ] = None,
+    service: Annotated[str | None, Query(max_length=40)] = None,
+    since: Annotated[datetime | None, Query(description="From this instant (inclusive).")] = None,
+    until: Annotated[datetime | None, Query(description="Before this instant.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=40, description="``next_cursor`` of the page before.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    """Who read or changed whose personal data, when and why, newest first.
+
+    Reading the trail is itself recorded in it. Records cannot be changed or deleted, by anyone.
+    """
+    caller = await rt.guard.actor(request)
+    _, seq = await _audited_admission(rt, request, caller, AUDIT_AREA)
+    wanted = AuditFilter(
+        worker_id=worker_id,
+        individual_id=individual_id,
+        actor_subject=actor,
+        service=service,
+        since=_aware("since", since),
+        until=_aware("until", until),
+        before_seq=_cursor(cursor),
+        limit=limit,
+    )
+    records = await rt.audit.query(wanted)
+    await rt.audit.record_outcome(seq, 200)
+    items = [AuditRecordOut(seq=r.seq, status=r.status, **vars(r.entry)) for r in records]
+    more = len(records) == limit
+    return AuditPage(items=items, next_cursor=str(records[-1].seq) if more and records else None)
+
+
+class TooManyStreams(Problem):
+    """The caller has as many live streams open as it may."""
+
+    status, slug, title = 429, "too-many-streams", "Too many live streams"
+
+
+live = APIRouter(tags=["live"])
+# One server-sent event as it arrives (the fields of the text/event-stream format).
+LIVE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "id": {"type": "string", "description": "Send back as Last-Event-ID to resume, e.g. v12.a7."},
+        "event": {"type": "string", "description": "rounds.visit.<what>.v1, alert.<action> or unavailable."},
+        "data": {"type": "string", "description": "The change as JSON."},
+        "retry": {"type": "integer"},
+    },
+}
+LIVE_AREA = "live"
+
+
+@live.get(
+    "/v1/live/events",
+    summary="Visit and alert changes as they happen (server-sent events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "A text/event-stream: `id` resumes the stream, `event` is the visit event type "
+            "(`rounds.visit.checked_in.v1`...) or `alert.<action>`, `data` is its JSON.",
+            "content": {"text/event-stream": {"schema": LIVE_EVENT_SCHEMA}},
+        }
+    },
+)
+async def live_events(
+    request: Request,
+    rt: Runtime,
+    locality: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="One of your localities (coordinators).")
+    ] = None,
+    seconds: Annotated[float, Query(gt=0, le=3600, description="How long to stream before closing.")] = 300,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=40)] = None,
+) -> StreamingResponse:
+    """The operations dashboard's live feed: what the visits and alerts services let the caller see.
+
+    The stream closes after ``seconds``; ``EventSource`` reconnects by itself with ``Last-Event-ID``
+    and misses nothing. Opening the stream is recorded in the audit trail.
+    """
+    caller = await rt.guard.actor(request)
+    admission, seq = await _audited_admission(rt, request, caller, LIVE_AREA)
+    allowed = rt.settings.live_streams_per_client
+    if rt.live.open_for(caller.subject) >= allowed:
+        await rt.audit.record_outcome(seq, 429)
+        raise TooManyStreams(
+            f"This caller already has {allowed} live streams open here; close one (or reuse it) first.",
+            headers={"Retry-After": "5"},
+        )
+    await rt.audit.record_outcome(seq, 200)
+    stream = rt.live.stream(
+        subject=caller.subject,
+        actor_header=admission.actor_header,
+        request_id=request.state.request_id,
+        locality=locality,
+        positions=Positions.parse(last_event_id),
+        seconds=seconds,
+    )
+    # no-cache and no proxy buffering, or events would arrive in lumps.
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -22,6 +22,7 @@ from opentelemetry.instrumentation.utils import suppress_http_instrumentation
 
 from gateway.circuit import MonotonicClock
 from gateway.settings import GatewaySettings
+from rounds.auth.claims import PARTNER_SCOPES
 
 Document = dict[str, Any]
 # (component section, name) -> the name it has in the merged document, for one source document.
@@ -227,6 +228,58 @@ def _renamed_security(requirements: Any, renames: Renames) -> Any:
     ]
 
 
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A token of the provider's identity provider, or of the built-in issuer "
+        "(`rounds token --role ...` in the embedded default).",
+    },
+    "partnerClientCredentials": {
+        "type": "oauth2",
+        "description": "Partner systems swap their client id and secret for a token (RFC 6749 4.4).",
+        "flows": {
+            "clientCredentials": {
+                "tokenUrl": "/oauth/token",
+                "scopes": {scope: f"{scope.split(':')[1]} {scope.split(':')[0]}" for scope in PARTNER_SCOPES},
+            }
+        },
+    },
+}
+_REFUSALS: dict[str, Any] = {
+    "401": {"description": "No token, or one that is expired, wrongly signed or for another audience."},
+    "403": {
+        "description": "The caller's role or relationships do not open this resource (the detail says why)."
+    },
+    "429": {"description": "Too many requests from this client; wait for Retry-After."},
+}
+
+
+def with_security(document: Document) -> Document:
+    """``document`` with the gateway's token schemes, required on every ``/v1`` operation.
+
+    So that Swagger UI offers "Authorize" and generated clients send the token; the 401, 403 and 429
+    the gateway itself may answer are documented on each operation (problem+json like every error).
+    """
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    for path, item in document.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            operation["security"] = [{"bearer": []}, {"partnerClientCredentials": []}]
+            responses = operation.setdefault("responses", {})
+            for status, response in _REFUSALS.items():
+                responses.setdefault(
+                    status,
+                    {**response, "content": {"application/problem+json": {"schema": {"type": "object"}}}},
+                )
+    return document
+
+
 class OpenApiCatalog:
     """Serves the merged document, re-fetching a service's document once it is older than the cache time.
 
@@ -261,12 +314,14 @@ class OpenApiCatalog:
             )
         documents = {name: doc for name, doc, _ in results if doc is not None}
         unavailable = {name: reason for name, doc, reason in results if doc is None}
-        return merge_openapi(
-            documents,
-            gateway=self._gateway_document(),
-            summaries=self._summaries,
-            unavailable=unavailable,
-            version=self._version,
+        return with_security(
+            merge_openapi(
+                documents,
+                gateway=self._gateway_document(),
+                summaries=self._summaries,
+                unavailable=unavailable,
+                version=self._version,
+            )
         )
 
     async def _service_document(self, service: str) -> tuple[str, Document | None, str]:

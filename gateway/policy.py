@@ -2,8 +2,8 @@
 
 A request is ``(actor, method, service, path segments, query)``; :func:`decide` finds the first route
 rule whose method and path template match and applies the rule for the actor's role. Roles without a
-rule on a route are refused, and a path that matches no rule is open only to the service's staff
-roles (deny by default for care workers, individuals, key people and partners).
+rule on a route are refused, and a path that matches no rule is refused to every role (deny by
+default): a service's new route needs a rule here before anyone can call it.
 
 The rules follow the product's relationships:
 
@@ -205,9 +205,11 @@ def _rule(
 
 
 A = Access
-# First match wins, so specific templates come before the general ones of the same service.
+# First match wins, so specific templates come before the general ones of the same service. A route
+# no rule names is refused to everyone (deny by default); tests/gateway/test_authorisation_matrix.py
+# lists every route of the merged OpenAPI that has no rule, so a new route cannot go unnoticed.
 ROUTE_RULES: tuple[RouteRule, ...] = (
-    # people: worker records, individuals and their key people and plans, localities, on-call roster
+    # people: worker records
     _rule("people", R, "/workers", "workers", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY,
           supervisor=A.ANY, partner_system=A.SCOPE),
     _rule("people", W, "/workers", "workers", coordinator=A.ANY, registered_manager=A.ANY,
@@ -217,6 +219,44 @@ ROUTE_RULES: tuple[RouteRule, ...] = (
           partner_system=A.SCOPE),
     _rule("people", W, "/workers/{worker_id}/**", "workers", coordinator=A.ANY, registered_manager=A.ANY,
           partner_system=A.SCOPE),
+    _rule("people", W, "/compliance-reviews", coordinator=A.ANY, registered_manager=A.ANY),
+    # people: the organisation (localities and teams) is set up by the registered manager; all staff read it
+    _rule("people", R, "/organisation", care_worker=A.ANY, coordinator=A.ANY, registered_manager=A.ANY,
+          supervisor=A.ANY),
+    _rule("people", W, "/localities", registered_manager=A.ANY),
+    _rule("people", W, "/on-call/gap-reviews", registered_manager=A.ANY),
+    _rule("people", R, "/risk-assessments/**", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
+    _rule("people", R, "/plans/**", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
+    _rule("people", W, "/teams", registered_manager=A.ANY),
+    _rule("people", R, "/teams/{team_id}/**", care_worker=A.ANY, coordinator=A.ANY, registered_manager=A.ANY,
+          supervisor=A.ANY),
+    _rule("people", W, "/teams/{team_id}/**", registered_manager=A.ANY),
+    _rule("people", ALL_METHODS, "/localities/{locality}/**", coordinator=A.OWN_LOCALITY,
+          registered_manager=A.ANY),
+    # people: restricted access notes and key-safe codes (000 P14-P16): the service checks the visiting
+    # worker's window; never partners, individuals' relatives or supervisors
+    _rule("people", R, "/individuals/{individual_id}/access-notes", care_worker=A.ANY,
+          coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
+    _rule("people", W, "/individuals/{individual_id}/access-notes", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    _rule("people", W, "/individuals/{individual_id}/visit-windows", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    _rule("people", R, "/individuals/{individual_id}/access-audit", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    # people: the FHIR R4 views for local authority and NHS systems, under the same relationships
+    _rule("people", R, "/fhir/Patient/{individual_id}", "individuals", individual=A.OWN_INDIVIDUAL,
+          coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("people", R, "/fhir/RelatedPerson/**", "individuals", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("people", R, "/fhir/CarePlan/**", "individuals", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("people", R, "/fhir/Practitioner/{worker_id}", "workers", care_worker=A.OWN_WORKER,
+          coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, supervisor=A.ANY,
+          partner_system=A.SCOPE),
+    _rule("people", R, "/fhir/PractitionerRole/{worker_id}", "workers", care_worker=A.OWN_WORKER,
+          coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, supervisor=A.ANY,
+          partner_system=A.SCOPE),
+    # people: individuals, their key people and care plans
     _rule("people", R, "/individuals", "individuals", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY,
           partner_system=A.SCOPE),
     _rule("people", W, "/individuals", "individuals", coordinator=A.ANY, registered_manager=A.ANY,
@@ -226,44 +266,97 @@ ROUTE_RULES: tuple[RouteRule, ...] = (
           partner_system=A.SCOPE),
     _rule("people", W, "/individuals/{individual_id}/**", "individuals", coordinator=A.ANY,
           registered_manager=A.ANY, partner_system=A.SCOPE),
-    _rule("people", ALL_METHODS, "/localities/{locality}/**", coordinator=A.OWN_LOCALITY,
-          registered_manager=A.ANY),
-    # rota: schedules per worker, per individual and per locality
+    # rota: schedules per worker, per individual and per locality; packages, plans and allocation
     _rule("rota", R, "/workers", "schedules", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY,
           partner_system=A.SCOPE),
     _rule("rota", R, "/workers/{worker_id}/**", "schedules", care_worker=A.OWN_WORKER,
           coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("rota", W, "/workers/{worker_id}/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
     _rule("rota", R, "/individuals/{individual_id}/**", "schedules", individual=A.OWN_INDIVIDUAL,
           key_person=A.CONSENTED_INDIVIDUAL, coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY,
           partner_system=A.SCOPE),
     _rule("rota", R, "/localities/{locality}/**", "schedules", coordinator=A.OWN_LOCALITY,
           registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("rota", R, "/visits", "schedules", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY,
+          partner_system=A.SCOPE),
+    _rule("rota", W, "/visits/{visit_id}/**", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
+    _rule("rota", ALL_METHODS, "/packages/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    _rule("rota", W, "/visit-generation", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
+    _rule("rota", ALL_METHODS, "/planning-runs/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
     # visits: a worker's own visits; one visit (the service checks allocation and note windows)
     _rule("visits", R, "/workers/{worker_id}/**", "visits", care_worker=A.OWN_WORKER,
           coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, partner_system=A.SCOPE),
     _rule("visits", R, "/individuals/{individual_id}/**", "visits", individual=A.OWN_INDIVIDUAL,
           key_person=A.CONSENTED_INDIVIDUAL, coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY,
           partner_system=A.SCOPE),
+    _rule("visits", W, "/individuals/{individual_id}/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    # visits: the monitor's thresholds per visit type are the registered manager's to set
+    _rule("visits", R, "/thresholds/**", coordinator=A.ANY, registered_manager=A.ANY),
+    _rule("visits", W, "/thresholds/**", registered_manager=A.ANY),
+    _rule("visits", R, "/live", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY),
+    _rule("visits", R, "/reports/**", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY),
     _rule("visits", R, "/visits", "visits", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY,
           partner_system=A.SCOPE),
     _rule("visits", ALL_METHODS, "/visits/**", "visits", care_worker=A.ANY, coordinator=A.ANY,
           registered_manager=A.ANY, partner_system=A.SCOPE),
-    # supervision: confidential to the supervisee, supervisors and registered managers (004 1.37-1.38)
+    # supervision: confidential to the supervisee, supervisors and registered managers (004 1.37-1.38);
+    # on agreements, sessions and records named by their own id the service checks the supervisee
+    _rule("supervision", R, "/workers", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/compliance", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/skills-gap", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/supervisors/{supervisor_id}/**", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/teams/{team}/**", supervisor=A.ANY, registered_manager=A.ANY),
     _rule("supervision", R, "/workers/{worker_id}/**", care_worker=A.OWN_WORKER, supervisor=A.ANY,
           registered_manager=A.ANY),
-    # alerts: a worker's own notifications; the rest is the operations team's
+    _rule("supervision", W, "/workers/{worker_id}/shares", registered_manager=A.ANY),
+    _rule("supervision", W, "/workers/{worker_id}/**", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", W, "/agreements", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/agreements/{agreement_id}", care_worker=A.ANY, supervisor=A.ANY,
+          registered_manager=A.ANY),
+    _rule("supervision", W, "/agreements/{agreement_id}/signatures", care_worker=A.ANY, supervisor=A.ANY,
+          registered_manager=A.ANY),
+    _rule("supervision", W, "/sessions/**", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", R, "/records/{record_id}", care_worker=A.ANY, supervisor=A.ANY,
+          registered_manager=A.ANY),
+    _rule("supervision", W, "/records/{record_id}", supervisor=A.ANY, registered_manager=A.ANY),
+    _rule("supervision", W, "/records/{record_id}/disagreement", care_worker=A.ANY,
+          registered_manager=A.ANY),
+    _rule("supervision", W, "/records/{record_id}/**", care_worker=A.ANY, supervisor=A.ANY,
+          registered_manager=A.ANY),
+    # alerts: a worker's own notifications; the rest is the operations team's, and the service limits a
+    # coordinator to the alerts of their localities (only it knows an alert's locality)
     _rule("alerts", R, "/workers/{worker_id}/**", "alerts", care_worker=A.OWN_WORKER,
           coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("alerts", R, "/alerts/**", "alerts", coordinator=A.OWN_LOCALITY_IF_NAMED, registered_manager=A.ANY,
+          partner_system=A.SCOPE),
+    _rule("alerts", W, "/alerts/{alert_id}/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    _rule("alerts", R, "/notifications", "alerts", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY, partner_system=A.SCOPE),
+    _rule("alerts", ALL_METHODS, "/incidents/**", coordinator=A.OWN_LOCALITY_IF_NAMED,
+          registered_manager=A.ANY),
+    # delivery receipts come from the SMS provider, a partner system with alerts:write
+    _rule("alerts", W, "/notifications/receipts", "alerts", registered_manager=A.ANY, partner_system=A.SCOPE),
+    # the gateway's own areas: the audit trail is the registered manager's (issue 8)
+    _rule("audit", R, "/records", registered_manager=A.ANY),
+    # the live stream for the operations dashboard: the visits and alerts services filter it further
+    _rule("live", R, "/events", coordinator=A.OWN_LOCALITY, registered_manager=A.ANY),
+    # partner webhooks: a partner manages its own subscriptions and sees its own deliveries (the
+    # gateway limits event types to its scopes); the registered manager sees and manages everyone's
+    _rule("webhooks", ALL_METHODS, "/subscriptions", registered_manager=A.ANY, partner_system=A.ANY),
+    _rule("webhooks", W, "/subscriptions/{subscription_id}", registered_manager=A.ANY,
+          partner_system=A.ANY),
+    _rule("webhooks", R, "/deliveries", registered_manager=A.ANY, partner_system=A.ANY),
+    _rule("webhooks", W, "/deliveries/{delivery_id}/redeliver", registered_manager=A.ANY,
+          partner_system=A.ANY),
 )  # fmt: skip
 
-# Routes no rule names: the staff who run that part of the service, the service checking the rest.
-FALLBACK_ACCESS: Mapping[str, Mapping[Role, Access]] = {
-    "people": {C: A.OWN_LOCALITY_IF_NAMED, RM: A.ANY},
-    "rota": {C: A.OWN_LOCALITY_IF_NAMED, RM: A.ANY},
-    "visits": {C: A.OWN_LOCALITY_IF_NAMED, RM: A.ANY},
-    "supervision": {S: A.ANY, RM: A.ANY},
-    "alerts": {C: A.OWN_LOCALITY_IF_NAMED, RM: A.ANY},
-}
+# Path sections whose consent word differs (a key person consents to "plans", the path says "plan").
+CONSENT_SECTION_OF: Mapping[str, str] = {"plan": "plans"}
 
 
 def _allowed(
@@ -288,6 +381,7 @@ def _allowed(
         if access is Access.OWN_INDIVIDUAL:
             return True, "the caller's own individual"
         section = bound.get("section", "profile")
+        section = CONSENT_SECTION_OF.get(section, section)
         if section in actor.consents.get(individual, frozenset()):
             return True, f"consent allows {section}"
         return False, f"the individual's consent does not cover {section!r} for this key person"
@@ -310,6 +404,12 @@ def _allowed(
     return False, f"the partner's scopes do not include {needed if area else 'this route'}"
 
 
+def a_role(role: Role) -> str:
+    """The role in words with its article: "a care worker", "an individual"."""
+    words = role.value.replace("_", " ")
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 def decide(
     actor: Actor,
     method: str,
@@ -318,12 +418,14 @@ def decide(
     query: Mapping[str, Sequence[str]],
     *,
     provider: str | None = None,
+    rules: Sequence[RouteRule] = ROUTE_RULES,
 ) -> Decision:
     """Whether ``actor`` may call ``method`` on ``/v1/<service>/<segments>`` with ``query``.
 
     ``segments`` are the path's segments after the service, each percent-decoded once (as the
     service will see them). ``provider`` is the care provider this deployment serves, when set:
-    a partner system working for another provider is refused everything.
+    a partner system working for another provider is refused everything. ``rules`` are
+    :data:`ROUTE_RULES` everywhere but in tests of the gateway's plumbing.
     """
     method = "GET" if method == "HEAD" else method
     if any(segment in ("", ".", "..") for segment in segments):
@@ -331,7 +433,7 @@ def decide(
     if actor.role is Role.PARTNER_SYSTEM and provider and actor.provider != provider:
         return Decision(False, f"this gateway serves provider {provider!r}, not the partner's")
     localities = list(query.get("locality", ()))
-    for rule in ROUTE_RULES:
+    for rule in rules:
         if rule.service != service or method not in rule.methods:
             continue
         bound = rule.match(segments)
@@ -340,11 +442,7 @@ def decide(
         resource = {k: v for k, v in bound.items() if k != "section"}
         access = rule.access.get(actor.role)
         if access is None:
-            return Decision(False, f"a {actor.role.value} may not use this route", resource, rule.template)
+            return Decision(False, f"{a_role(actor.role)} may not use this route", resource, rule.template)
         allowed, reason = _allowed(access, actor, bound, localities, rule, method)
         return Decision(allowed, reason, resource, rule.template)
-    access = FALLBACK_ACCESS.get(service, {}).get(actor.role)
-    if access is None:
-        return Decision(False, f"a {actor.role.value} may not use this route")
-    allowed, reason = _allowed(access, actor, {}, localities, None, method)
-    return Decision(allowed, reason)
+    return Decision(False, "no access rule names this route, so it is refused to everyone (deny by default)")

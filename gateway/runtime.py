@@ -7,9 +7,13 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.access import AccessGuard, PartnerTokens
+from gateway.audit import AuditLog
+from gateway.limits import Limiter
+from gateway.live import LiveRelay
 from gateway.openapi import OpenApiCatalog
 from gateway.proxy import ServiceProxy
 from gateway.settings import GatewaySettings
+from gateway.webhooks import WebhookStore
 from rounds.auth.issuer import SigningKey
 
 
@@ -22,6 +26,11 @@ class GatewayRuntime:
     proxy: ServiceProxy
     catalog: OpenApiCatalog
     guard: AccessGuard
+    audit: AuditLog
+    limiter: Limiter
+    live: LiveRelay
     # The built-in issuer's key and its client credentials grant; None when an external IdP issues tokens.
     signing_key: SigningKey | None
     partner_tokens: PartnerTokens | None
+    # Partner webhooks' subscriptions and deliveries (gateway.webhooks), in the gateway's database.
+    webhooks: WebhookStore | None = None

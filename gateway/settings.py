@@ -32,6 +32,20 @@ The other settings, with their defaults (the embedded default needs none of them
   credentials of partner systems (hashed secrets; ``python -m gateway.partners add`` writes it)
 - ``ROUNDS_GATEWAY_PROVIDER_ID``: the care provider this deployment serves; partner tokens for another
   provider are refused
+- ``ROUNDS_GATEWAY_DATABASE_URL`` (SQLite ``<data dir>/gateway.db``): the gateway's own database, which
+  holds the audit trail; on Postgres e.g. ``postgresql+asyncpg://rounds@db/rounds_gateway``
+- ``ROUNDS_GATEWAY_RATE_LIMIT_PER_MINUTE`` (600) and ``ROUNDS_GATEWAY_RATE_LIMIT_BURST`` (100): what
+  one client (a token's subject) may send; ``ROUNDS_GATEWAY_ANONYMOUS_RATE_LIMIT_PER_MINUTE`` (60)
+  and ``..._BURST`` (20) for callers without a valid token, counted by address
+- ``ROUNDS_GATEWAY_TRUSTED_PROXY_HOPS`` (0): how many proxies in front of the gateway (an ingress, a
+  load balancer) append to ``X-Forwarded-For``; the caller's address (rate limits, audit) is then read
+  that many entries from its end. 0 trusts no such header (callers could write anything in it)
+- ``ROUNDS_GATEWAY_LIVE_STREAMS_PER_CLIENT`` (5): live streams one caller may hold open at once
+  (each holds a connection to the visits and the alerts service)
+- ``ROUNDS_GATEWAY_REDIS_URL``: count rate limits in this Redis (shared by all replicas), e.g.
+  ``redis://redis:6379/0``; unset: in the gateway's own memory
+- ``ROUNDS_GATEWAY_CORS_ORIGINS``: the origins whose pages may call the API from a browser (the
+  dashboard's), as JSON: ``'["https://dashboard.example.org"]'``; none by default
 - ``ROUNDS_GATEWAY_UNREACHABLE_HINT``: what a 503 tells the caller to do when a service is down;
   ``{service}`` and ``{log_dir}`` are filled in. Deployments set their own, e.g.
   ``"Check the pods: kubectl logs deploy/rounds-{service}."``
@@ -58,7 +72,10 @@ def _default_service_urls() -> dict[str, str]:
 class GatewaySettings(PlatformSettings):
     """Everything the gateway needs to know: where it listens, where the services are, its limits."""
 
-    model_config = SettingsConfigDict(env_prefix="ROUNDS_GATEWAY_", env_nested_delimiter="__", extra="ignore")
+    # populate_by_name: data_dir=... by name works too (its environment name is ROUNDS_DATA_DIR).
+    model_config = SettingsConfigDict(
+        env_prefix="ROUNDS_GATEWAY_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(default_factory=lambda: load_topology().gateway_port)
@@ -86,6 +103,23 @@ class GatewaySettings(PlatformSettings):
     partner_clients_file: Path | None = None
     partner_token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
     provider_id: str | None = None
+    rate_limit_per_minute: int = Field(default=600, gt=0)
+    rate_limit_burst: int = Field(default=100, gt=0)
+    anonymous_rate_limit_per_minute: int = Field(default=60, gt=0)
+    anonymous_rate_limit_burst: int = Field(default=20, gt=0)
+    redis_url: str | None = None
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    live_streams_per_client: int = Field(default=5, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    # Partner webhooks: consume the event topics into deliveries (a gateway consumer group), and send
+    # due deliveries. Consuming is opt-in (it needs the broker); sending runs whenever the gateway does.
+    webhooks_consume: bool = False
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    database_url: str = Field(
+        default="", description="The audit trail's database; empty: SQLite in the data dir."
+    )
 
     @field_validator("service_urls")
     @classmethod
@@ -106,6 +140,23 @@ class GatewaySettings(PlatformSettings):
         # Topology order, so listings (404s, /readyz, the OpenAPI tags) read the same everywhere.
         defaults = _default_service_urls()
         self.service_urls = {name: self.service_urls.get(name, url) for name, url in defaults.items()}
+        return self
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_not_wildcards(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            # A wildcard would let any site's scripts use a member of staff's token.
+            if not origin.startswith(("http://", "https://")) or "*" in origin:
+                raise ValueError(
+                    f"a CORS origin is a scheme and host like https://dashboard.example.org, not {origin!r}"
+                )
+        return [origin.rstrip("/") for origin in origins]
+
+    @model_validator(mode="after")
+    def _default_database(self) -> GatewaySettings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{(self.data_dir / 'gateway.db').resolve()}"
         return self
 
     @model_validator(mode="after")

@@ -14,10 +14,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.main import create_app
+from gateway.policy import ROUTE_RULES
 from gateway.settings import GatewaySettings
 from rounds.auth.issuer import load_or_create_signing_key, mint_token
 from rounds.infra.topology import SERVICE_NAMES
 from tests.gateway.standins import (
+    STAND_IN_RULES,
     GatewayFactory,
     RunningGateway,
     ServerThread,
@@ -67,8 +69,13 @@ def gateway_for(stand_ins: dict[str, StandIn], tmp_path: Path) -> GatewayFactory
         urls = {name: stand_in.url for name, stand_in in stand_ins.items()}
         urls.update(overrides.pop("service_urls", {}))
         overrides.setdefault("data_dir", tmp_path / "data")
+        # The matrix sends thousands of requests as a few callers; tests of the limits set their own.
+        overrides.setdefault("rate_limit_per_minute", 1_000_000)
+        overrides.setdefault("rate_limit_burst", 100_000)
+        rules = overrides.pop("route_rules", ROUTE_RULES + STAND_IN_RULES)
+        clock = overrides.pop("clock", None)
         settings = GatewaySettings(service_urls=urls, **overrides)
-        app = create_app(settings)
+        app = create_app(settings, clock, route_rules=rules)
         spans = InMemorySpanExporter()
         provider: TracerProvider = app.state.tracer_provider
         provider.add_span_processor(SimpleSpanProcessor(spans))

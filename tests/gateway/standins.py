@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import json
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -24,10 +25,28 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel
 
+from gateway.policy import ALL_METHODS, READ_METHODS, Access, RouteRule
+from rounds.auth.claims import Role
 from rounds.auth.issuer import SigningKey, mint_token
+from rounds.infra.topology import SERVICE_NAMES
 
 # Ports that other software on a developer's machine or CI runner may own; never take them.
 RESERVED_PORTS = frozenset({5432, 3306, 6379, 5672, 1883, 4222})
+
+
+# The stand-ins' plumbing routes (echo, slow, stream...) are no real service's, so the real policy
+# refuses them; the gateway under test gets these rules after the real ones: registered managers
+# anywhere, coordinators where a named locality is theirs.
+STAND_IN_RULES: tuple[RouteRule, ...] = tuple(
+    RouteRule(
+        service,
+        ALL_METHODS if template == "/echo/**" else READ_METHODS,
+        template,
+        {Role.REGISTERED_MANAGER: Access.ANY, Role.COORDINATOR: Access.OWN_LOCALITY_IF_NAMED},
+    )
+    for service in SERVICE_NAMES
+    for template in ("/echo/**", "/slow", "/stream", "/gzipped", "/cookies")
+)
 
 
 def listening_socket() -> socket.socket:
@@ -57,6 +76,10 @@ class StandIn:
     name: str
     url: str
     ready: bool = True
+    # What its live stream (/live, /alerts/stream) sends: (position, event name, data), and who asked.
+    live_events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    live_requests: list[dict[str, Any]] = field(default_factory=list)
+    live_status: int = 200
 
 
 class Worker(BaseModel):
@@ -129,6 +152,30 @@ def stand_in_app(stand_in: StandIn) -> FastAPI:
 
         return StreamingResponse(numbers(), media_type="text/plain")
 
+    async def live(request: Request) -> Response:
+        # Like the visits and alerts services: events after Last-Event-ID, then comments while open.
+        stand_in.live_requests.append({"headers": dict(request.headers), "query": dict(request.query_params)})
+        if stand_in.live_status != 200 or not stand_in.live_events:
+            # No stream set up by the test: a plain refusal, so other tests' requests end at once.
+            return JSONResponse(
+                {"detail": "refused"}, status_code=stand_in.live_status if stand_in.live_events else 404
+            )
+        after = int(request.headers.get("last-event-id", "0"))
+
+        async def events() -> AsyncIterator[bytes]:
+            yield b": connected\n\n"
+            for position, name, data in stand_in.live_events:
+                if position > after:
+                    yield f"id: {position}\nevent: {name}\ndata: {json.dumps(data)}\n\n".encode()
+            for _ in range(50):
+                await asyncio.sleep(0.1)
+                yield b": still here\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    app.add_api_route("/live", live, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/alerts/stream", live, methods=["GET"], include_in_schema=False)
+
     @app.get("/gzipped")
     async def gzipped() -> Response:
         return Response(
@@ -150,9 +197,9 @@ def stand_in_app(stand_in: StandIn) -> FastAPI:
 class ServerThread:
     """Uvicorn serving ``app`` on ``sock`` in a background thread."""
 
-    def __init__(self, app: FastAPI, sock: socket.socket) -> None:
+    def __init__(self, app: FastAPI, sock: socket.socket, *, lifespan: str = "off") -> None:
         self._sock = sock
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
 

@@ -92,13 +92,18 @@ async def test_one_trace_runs_from_the_gateway_into_the_service(gateway: Running
     version, trace_id, parent_span_id, _flags = received_headers(response.json())["traceparent"].split("-")
     assert version == "00"
 
-    spans = gateway.spans.get_finished_spans()
+    # Background work (audit batches, webhook sends) makes spans of its own: look at this request's trace.
+    spans = [
+        s
+        for s in gateway.spans.get_finished_spans()
+        if s.context and f"{s.context.trace_id:032x}" == trace_id
+    ]
     server = next(s for s in spans if s.kind is SpanKind.SERVER and s.name.startswith("GET /v1/"))
-    client = next(s for s in spans if s.kind is SpanKind.CLIENT)
+    client = next(
+        s for s in spans if s.kind is SpanKind.CLIENT and f"{s.context.span_id:016x}" == parent_span_id
+    )
     assert server.context is not None
     assert client.context is not None
-    assert format(server.context.trace_id, "032x") == trace_id
-    assert format(client.context.span_id, "016x") == parent_span_id
     assert client.parent is not None
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.openapi import OpenApiCatalog, merge_openapi
 from gateway.settings import GatewaySettings
+from tests.gateway.standins import RunningGateway
 
 
 def ref(name: str) -> dict[str, str]:
@@ -313,3 +314,24 @@ async def test_catalog_reuses_documents_for_the_cache_time_and_retries_failures(
         clock.now = 31
         await catalog.document()
         assert sorted(fetched[6:]) == ["alerts", "people", "supervision", "visits"]
+
+
+async def test_every_v1_operation_asks_for_a_token_and_documents_the_refusals(
+    gateway: RunningGateway,
+) -> None:
+    document = (await gateway.client.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"]["scheme"] == "bearer"
+    assert schemes["partnerClientCredentials"]["flows"]["clientCredentials"]["tokenUrl"] == "/oauth/token"
+    v1 = [
+        (path, operation)
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert v1
+    for path, operation in v1:
+        assert operation["security"] == [{"bearer": []}, {"partnerClientCredentials": []}], path
+        assert {"401", "403", "429"} <= set(operation["responses"]), path
+    assert "security" not in document["paths"]["/healthz"]["get"]

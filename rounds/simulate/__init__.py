@@ -1,0 +1,1 @@
+"""`rounds simulate`: a day of the demo provider's worker apps through the gateway."""

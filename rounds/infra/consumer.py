@@ -131,6 +131,11 @@ class EventConsumer(Generic[U]):
         self.lag: dict[TopicPartition, int] = {}
         _live_consumers.add(self)
 
+    @property
+    def topics(self) -> frozenset[str]:
+        """The topics this consumer subscribes to."""
+        return frozenset(self._subscriptions.topics)
+
     async def run(self) -> None:
         """Consume forever, reconnecting while the broker is away."""
         if not self._subscriptions.topics:

@@ -26,7 +26,7 @@ from rounds.infra.migrations import upgrade_head
 from services.alerts import handlers
 from services.alerts.main import AlertsRuntime, create_app
 from tests.alerts.conftest import HttpReceiver, Team, alerts_settings, condition, team_events
-from tests.integration.kit import eventually
+from tests.integration.kit import consume_from_now, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +81,7 @@ async def test_a_missed_visit_through_the_broker_pages_on_call_escalates_and_tel
         return Envelope.wrap(event, source="/rounds/test", time=datetime.now(UTC), trace_headers={})
 
     try:
+        await consume_from_now(runtime.consumer, runtime.settings.kafka_bootstrap_servers)
         await runtime.start()
         await publisher.send_batch([wrap(e).to_kafka() for e in [*team_events(team, start), no_quiet_hours]])
 

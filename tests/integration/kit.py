@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,10 +21,11 @@ from rounds.infra.clock import SystemClock
 from rounds.infra.cloudevents import Envelope
 from rounds.infra.consumer import EventConsumer, Subscriptions
 from rounds.infra.db import create_engine, create_sessions
-from rounds.infra.kafka import KafkaPublisher
+from rounds.infra.kafka import KafkaPublisher, ensure_topics
 from rounds.infra.messaging_tables import messaging_metadata
 from rounds.infra.outbox_relay import OutboxRelay
 from rounds.infra.settings import ServiceSettings
+from rounds.infra.topology import load_topology
 from rounds.infra.unit_of_work import UnitOfWork
 
 test_metadata = sa.MetaData()
@@ -139,6 +140,35 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(every)
+
+
+async def consume_from_now(consumer: EventConsumer[Any], bootstrap: str) -> None:
+    """Give ``consumer`` a group of its own whose committed offsets are the current ends of its topics.
+
+    The services' groups are shared by every test on the session's broker: a test consuming in one
+    would first work through whatever earlier tests (and the platforms they ran) left unread.
+    """
+    await ensure_topics(bootstrap, [t for t in load_topology().topics if t.name in consumer.topics])
+    group = f"{consumer.group_id}.test-{uuid.uuid4().hex[:8]}"
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await probe.start()
+    try:
+        await probe.topics()  # loads the partitions of every topic
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in consumer.topics
+            for p in probe.partitions_for_topic(topic) or ()
+        ]
+        probe.assign(partitions)
+        await probe.seek_to_end(*partitions)
+        # The embedded broker can report the end of a multi-record batch as its first offset + 1:
+        # reading on until nothing comes puts the positions truly at the end.
+        while await probe.getmany(timeout_ms=300):
+            pass
+        await probe.commit({tp: await probe.position(tp) for tp in partitions})
+    finally:
+        await probe.stop()
+    consumer.group_id = group
 
 
 class Harness:

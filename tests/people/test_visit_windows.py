@@ -14,7 +14,7 @@ from rounds.contracts.rota import VisitAllocated, VisitCancelled
 from rounds.infra.clock import FrozenClock
 from rounds.infra.cloudevents import Envelope
 from rounds.infra.kafka import KafkaPublisher
-from tests.integration.kit import eventually
+from tests.integration.kit import consume_from_now, eventually
 from tests.people.conftest import NOW
 from tests.people.test_individuals_api import EDNA
 from tests.people.test_oncall_api import MANAGER
@@ -49,6 +49,7 @@ async def test_only_the_allocated_worker_reads_the_code_and_a_reallocation_or_ca
     people: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
     runtime = people.app.state.runtime  # type: ignore[attr-defined]
+    await consume_from_now(runtime.consumer, runtime.settings.kafka_bootstrap_servers)
     await runtime.start()
     edna = (await people.post("/individuals", json=EDNA)).json()["id"]
     coordinator = {"X-Rounds-Actor": json.dumps({"sub": "c", "role": "coordinator"})}

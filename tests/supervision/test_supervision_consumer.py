@@ -10,7 +10,7 @@ import pytest
 from rounds.contracts.people import WorkerRegistered
 from rounds.infra.cloudevents import Envelope
 from rounds.infra.kafka import KafkaPublisher
-from tests.integration.kit import eventually
+from tests.integration.kit import consume_from_now, eventually
 from tests.supervision.conftest import Supervision
 
 pytestmark = pytest.mark.integration
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 async def test_a_registered_worker_becomes_a_supervisee_once_with_their_new_starter_status(
     s: Supervision,
 ) -> None:
+    await consume_from_now(s.runtime.consumer, s.runtime.settings.kafka_bootstrap_servers)
     await s.runtime.start()
     starter, veteran = uuid4(), uuid4()
     publisher = KafkaPublisher(s.runtime.settings, client_id="test.people")

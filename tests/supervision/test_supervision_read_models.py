@@ -16,13 +16,14 @@ from rounds.contracts.people import CarePlanAgreed, CompetencyHeld, PlanVisit, W
 from rounds.contracts.rota import VisitAllocated
 from rounds.infra.cloudevents import Envelope
 from rounds.infra.kafka import KafkaPublisher
-from tests.integration.kit import eventually
+from tests.integration.kit import consume_from_now, eventually
 from tests.supervision.conftest import Supervision
 
 pytestmark = pytest.mark.integration
 
 
 async def test_visits_workers_and_plans_arrive_from_the_broker(s: Supervision) -> None:
+    await consume_from_now(s.runtime.consumer, s.runtime.settings.kafka_bootstrap_servers)
     await s.runtime.start()
     start = datetime(2026, 2, 15, 8, tzinfo=UTC)
     visit = VisitAllocated(

@@ -18,7 +18,7 @@ from rounds.infra.kafka import KafkaPublisher
 from rounds.infra.migrations import upgrade_head
 from services.visits.main import VisitsRuntime, create_app
 from services.visits.settings import VisitsSettings
-from tests.integration.kit import eventually, read_for
+from tests.integration.kit import consume_from_now, eventually, read_for
 from tests.visits.conftest import worker_actor
 from tests.visits.factories import HOME
 
@@ -39,6 +39,7 @@ async def test_visits_from_the_rota_are_monitored_and_announced_on_the_broker(
     )
     app = create_app(settings)  # the system clock: the monitor runs in real time
     runtime: VisitsRuntime = app.state.runtime
+    await consume_from_now(runtime.consumer, runtime.settings.kafka_bootstrap_servers)
     await runtime.start()
     publisher = KafkaPublisher(settings, client_id="test.rota")
     individual, worker, late_visit, on_time = uuid4(), uuid4(), uuid4(), uuid4()

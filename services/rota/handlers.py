@@ -46,6 +46,7 @@ from services.rota.domain.plans import (
     with_status,
 )
 from services.rota.domain.rules import MoveVerdict, check_move, hard_violations
+from services.rota.domain.runs import ABANDONED_ERROR, is_abandoned
 from services.rota.domain.travel import DEFAULT_SPEEDS_KMH, TravelTimes
 from services.rota.domain.visits import Regeneration, Visit, VisitStatus, generate_visits, regenerate
 from services.rota.domain.workforce import PlanningProfile, RotaWorker
@@ -321,6 +322,21 @@ async def extend_horizon(uow: RotaUnitOfWork, config: RotaConfig) -> int:
             added += len((await _replace_package(uow, config, package)).added)
         await uow.commit()
     return added
+
+
+async def fail_abandoned_runs(uow: RotaUnitOfWork) -> int:
+    """Fail the runs a stopped process left queued or running, so coordinators see it; how many."""
+    async with uow:
+        now = uow.clock.now()
+        abandoned = [
+            run
+            for run in await uow.runs.unfinished()
+            if is_abandoned(run["status"], run["created_at"], run["time_limit_s"], now)
+        ]
+        for run in abandoned:
+            await uow.runs.update(run["id"], status="failed", error=ABANDONED_ERROR, finished_at=now)
+        await uow.commit()
+    return len(abandoned)
 
 
 # ---- people's events: individuals and their agreed plans ------------------------------------------

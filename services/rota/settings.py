@@ -22,3 +22,6 @@ class RotaSettings(ServiceSettings):
         default=None, description="an OSRM-compatible table service; straight line if unset"
     )
     solver_processes: int = Field(default=2, ge=1, le=64)
+    housekeeping_seconds: float = Field(
+        default=300.0, gt=0, description="how often the horizon and abandoned planning runs are checked"
+    )

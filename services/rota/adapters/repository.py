@@ -432,6 +432,15 @@ class PlanningRunRepository:
         ).first()
         return dict(row._mapping) if row else None
 
+    async def unfinished(self) -> list[dict[str, Any]]:
+        """Runs still queued or running, oldest first."""
+        rows = await self._session.execute(
+            sa.select(planning_runs)
+            .where(planning_runs.c.status.in_(("queued", "running")))
+            .order_by(planning_runs.c.created_at)
+        )
+        return [dict(row._mapping) for row in rows]
+
     async def update(self, run_id: UUID, **values: Any) -> None:
         """Change a run's status, progress, result or error."""
         await self._session.execute(

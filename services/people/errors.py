@@ -57,3 +57,12 @@ class Unauthenticated(Problem):
     """The route needs to know who is calling (the gateway sends ``X-Rounds-Actor``)."""
 
     status, slug, title = 401, "unauthenticated", "Unauthenticated"
+
+
+class StoredDataUnreadable(Problem):
+    """Encrypted data failed its integrity check (wrong key, altered, or copied from another record).
+
+    Nothing of it is returned: a refusal, never garbage. The operator checks ``ROUNDS_PEOPLE_FIELD_KEYS``.
+    """
+
+    status, slug, title = 500, "stored-data-unreadable", "Stored data cannot be read"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.unit_of_work import UnitOfWork
 from services.people.adapters.availability import AvailabilityRepository
+from services.people.adapters.field_crypto import FieldCipher
 from services.people.adapters.individuals import AccessRepository, IndividualRepository, KeyPersonRepository
 from services.people.adapters.oncall import OnCallRepository
 from services.people.adapters.plans import PlanRepository
@@ -25,13 +28,20 @@ class PeopleUnitOfWork(UnitOfWork):
     oncall: OnCallRepository
     availability: AvailabilityRepository
     risks: RiskRepository
+    #: Encrypts access notes at rest; set per app by :meth:`using` (None: access notes cannot be touched).
+    field_cipher: ClassVar[FieldCipher | None] = None
+
+    @classmethod
+    def using(cls, cipher: FieldCipher) -> type[PeopleUnitOfWork]:
+        """This unit of work with ``cipher``: what the runtime builds one of per request or event."""
+        return type(cls.__name__, (cls,), {"field_cipher": cipher})
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.workers = WorkerRepository(session)
         self.organisation = OrganisationRepository(session)
         self.individuals = IndividualRepository(session)
         self.key_people = KeyPersonRepository(session)
-        self.access = AccessRepository(session)
+        self.access = AccessRepository(session, self.field_cipher)
         self.plans = PlanRepository(session)
         self.oncall = OnCallRepository(session)
         self.availability = AvailabilityRepository(session)

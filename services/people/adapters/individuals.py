@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.people.adapters.field_crypto import FieldCipher
 from services.people.adapters.repository import NameKey, StaleVersion
 from services.people.adapters.tables import access_audit, access_notes, individuals, key_people, visit_windows
 from services.people.domain.access import Reader, VisitWindow
@@ -330,10 +331,22 @@ class AuditEntry:
 
 
 class AccessRepository:
-    """Access notes, visit windows and the audit of every access."""
+    """Access notes, visit windows and the audit of every access.
 
-    def __init__(self, session: AsyncSession) -> None:
+    Notes and key-safe codes are encrypted at rest by ``cipher`` (bound to the individual's id), so the
+    database, its backups and its replicas hold no plaintext of how to get into someone's home.
+    """
+
+    def __init__(self, session: AsyncSession, cipher: FieldCipher | None) -> None:
         self._session = session
+        self._cipher = cipher
+
+    @property
+    def cipher(self) -> FieldCipher:
+        """The field cipher; a unit of work that was never given keys cannot touch access notes."""
+        if self._cipher is None:
+            raise RuntimeError("PeopleUnitOfWork has no field cipher: build it with PeopleUnitOfWork.using()")
+        return self._cipher
 
     async def notes(self, individual_id: UUID) -> AccessNotes | None:
         """The individual's access notes, if any were written."""
@@ -344,7 +357,15 @@ class AccessRepository:
         ).first()
         if row is None:
             return None
-        return AccessNotes(row.notes, row.key_safe_code, row.updated_at, row.updated_by)
+        code = row.key_safe_code
+        return AccessNotes(
+            self.cipher.decrypt(row.notes, "access_notes.notes", individual_id),
+            self.cipher.decrypt(code, "access_notes.key_safe_code", individual_id)
+            if code is not None
+            else None,
+            row.updated_at,
+            row.updated_by,
+        )
 
     async def put_notes(self, individual_id: UUID, notes: AccessNotes) -> None:
         """Replace the individual's access notes."""
@@ -354,8 +375,12 @@ class AccessRepository:
         await self._session.execute(
             sa.insert(access_notes).values(
                 individual_id=individual_id,
-                notes=notes.notes,
-                key_safe_code=notes.key_safe_code,
+                notes=self.cipher.encrypt(notes.notes, "access_notes.notes", individual_id),
+                key_safe_code=(
+                    self.cipher.encrypt(notes.key_safe_code, "access_notes.key_safe_code", individual_id)
+                    if notes.key_safe_code is not None
+                    else None
+                ),
                 updated_at=notes.updated_at,
                 updated_by=notes.updated_by,
             )

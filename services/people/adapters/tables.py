@@ -84,8 +84,9 @@ access_notes = sa.Table(
     "access_notes",
     metadata,
     sa.Column("individual_id", sa.Uuid(), sa.ForeignKey("individuals.id"), primary_key=True),
+    # 0011: both encrypted at rest (adapters/field_crypto.py), so the code's column is wide enough for that.
     sa.Column("notes", sa.Text(), nullable=False),
-    sa.Column("key_safe_code", sa.String(50)),
+    sa.Column("key_safe_code", sa.Text()),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("updated_by", sa.String(200), nullable=False),
 )

@@ -11,6 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from rounds.infra.problems import NotFound
+from services.people.adapters.field_crypto import UnreadableField
 from services.people.adapters.individuals import AccessNotes, AuditEntry
 from services.people.domain.access import COORDINATING_ROLES, Reader
 from services.people.domain.availability import Absence, WorkingPattern
@@ -22,6 +23,7 @@ from services.people.domain.risk import RiskAssessment
 from services.people.domain.workers import Worker
 from services.people.errors import Forbidden
 from services.people.handlers.common import existing_individual, today
+from services.people.handlers.individuals import UNREADABLE_REASON, unreadable_notes
 from services.people.unit_of_work import PeopleUnitOfWork
 
 
@@ -65,18 +67,29 @@ async def export_individual(
         reason = (
             f"subject access export for {'the individual' if reader.role == 'individual' else reader.role}"
         )
-        await uow.access.audit(
-            individual_id, reader, "export", allowed, reason if allowed else "not allowed", now
-        )
+        notes, unreadable = None, False
+        if allowed:
+            try:
+                notes = await uow.access.notes(individual_id)
+            except UnreadableField:
+                # The whole export is refused rather than sent with the notes missing or garbled.
+                unreadable = True
         if not allowed:
+            reason = "not allowed"
+        elif unreadable:
+            reason = UNREADABLE_REASON
+        await uow.access.audit(individual_id, reader, "export", allowed and not unreadable, reason, now)
+        if not allowed or unreadable:
             await uow.commit()  # the refused attempt is kept
+            if unreadable:
+                raise unreadable_notes(individual_id)
             raise Forbidden("Only the individual themself or a coordinator may export their record.")
         history = await uow.plans.history(individual_id)
         holdings = IndividualHoldings(
             generated_at=now,
             individual=individual,
             key_people=await uow.key_people.of_individual(individual_id),
-            access_notes=await uow.access.notes(individual_id),
+            access_notes=notes,
             access_audit=[entry for _, entry in await uow.access.audit_of(individual_id)],
             plan_versions=history.versions if history else [],
             risk_assessment=await uow.risks.get(individual_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from rounds.contracts.people import (
     PreferredTime,
 )
 from rounds.infra.problems import Conflict, NotFound
+from services.people.adapters.field_crypto import UnreadableField
 from services.people.adapters.individuals import AccessNotes, AuditEntry
 from services.people.adapters.repository import StaleVersion
 from services.people.domain.access import (
@@ -39,10 +41,12 @@ from services.people.domain.individuals import (
     check_status_change,
 )
 from services.people.domain.organisation import local_day
-from services.people.errors import Forbidden, Invalid, stale, unknown_reference
+from services.people.errors import Forbidden, Invalid, StoredDataUnreadable, stale, unknown_reference
 from services.people.handlers import plans, risk
 from services.people.handlers.common import check_version, existing_individual, provider_time_zone, today
 from services.people.unit_of_work import PeopleUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def _duplicate_nhs_number(nhs_number: str) -> Conflict:
@@ -277,6 +281,18 @@ async def write_access_notes(
     return stored
 
 
+UNREADABLE_REASON = "stored access notes failed their integrity check"
+
+
+def unreadable_notes(individual_id: UUID) -> StoredDataUnreadable:
+    """The refusal when an individual's stored access notes do not decrypt."""
+    return StoredDataUnreadable(
+        f"The access notes of individual {individual_id} failed their integrity check (a wrong or missing "
+        "key, or altered data): nothing was returned. The attempt is in the access audit; an administrator "
+        "should check ROUNDS_PEOPLE_FIELD_KEYS."
+    )
+
+
 async def read_access_notes(uow: PeopleUnitOfWork, individual_id: UUID, reader: Reader) -> AccessNotes:
     """The access notes if ``reader`` may read them now; every attempt is audited (000 P14-P16)."""
     async with uow:
@@ -287,9 +303,18 @@ async def read_access_notes(uow: PeopleUnitOfWork, individual_id: UUID, reader: 
         if worker_id is not None:
             windows = await uow.access.windows(individual_id, worker_id, not_ended_before=now - GRACE)
         decision = may_read_access_notes(reader, individual_id, windows, now)
-        await uow.access.audit(individual_id, reader, "read", decision.granted, decision.reason, now)
-        notes = await uow.access.notes(individual_id) if decision.granted else None
+        granted, reason, notes = decision.granted, decision.reason, None
+        if granted:
+            try:
+                notes = await uow.access.notes(individual_id)
+            except UnreadableField as exc:
+                # Wrong key, altered or moved ciphertext: refused and audited as such, never garbage.
+                log.error("access notes of %s unreadable: %s", individual_id, exc)
+                granted, reason = False, UNREADABLE_REASON
+        await uow.access.audit(individual_id, reader, "read", granted, reason, now)
         await uow.commit()  # the audit row is kept whether or not the read is allowed
+    if reason == UNREADABLE_REASON:
+        raise unreadable_notes(individual_id)
     if not decision.granted:
         raise Forbidden(f"You may not read these access notes now: {decision.reason}.")
     if notes is None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from rounds.infra.clock import Clock
 from rounds.infra.service import ServiceRuntime, build_service_app
-from services.alerts import api, incidents_api
+from services.alerts import api, dead_letters_api, incidents_api
 from services.alerts.adapters.channels import (
     Channel,
     EmailChannel,
@@ -22,6 +22,7 @@ from services.alerts.adapters.channels import (
 )
 from services.alerts.adapters.feed import PartnerFeed
 from services.alerts.consumers import subscriptions
+from services.alerts.dead_letter_watch import DeadLetterWatcher, operator_from
 from services.alerts.domain.delivery import RetryPolicy
 from services.alerts.domain.recipients import ChannelName
 from services.alerts.domain.rules import AlertPolicy
@@ -57,7 +58,10 @@ class AlertsRuntime(ServiceRuntime[AlertsUnitOfWork]):
             lease=timedelta(seconds=settings.send_lease_seconds),
             feed=partner_feed_from(settings, self.http, self.clock),
         )
-        self._runner_task: asyncio.Task[None] | None = None
+        self.dead_letter_watcher = DeadLetterWatcher(
+            settings, self.unit_of_work, self.clock, operator_from(settings)
+        )
+        self._tasks_of_alerts: list[asyncio.Task[None]] = []
 
     def unit_of_work(self) -> AlertsUnitOfWork:
         """A fresh unit of work that knows the provider's rules."""
@@ -66,18 +70,21 @@ class AlertsRuntime(ServiceRuntime[AlertsUnitOfWork]):
         return uow
 
     async def start(self) -> None:
-        """Relay, consume, and run escalation and dispatch in the background."""
+        """Relay, consume, run escalation and dispatch, and watch the dead letters in the background."""
         await super().start()
-        self._runner_task = asyncio.create_task(
-            self.runner.run(self.alerts_settings.runner_interval_seconds), name="alerts-runner"
-        )
+        self._tasks_of_alerts = [
+            asyncio.create_task(
+                self.runner.run(self.alerts_settings.runner_interval_seconds), name="alerts-runner"
+            ),
+            asyncio.create_task(self.dead_letter_watcher.run(), name="alerts-dead-letter-watcher"),
+        ]
 
     async def stop(self) -> None:
-        """Stop the runner first (it uses the database), then the rest."""
-        if self._runner_task is not None:
-            self._runner_task.cancel()
-            await asyncio.gather(self._runner_task, return_exceptions=True)
-            self._runner_task = None
+        """Stop the runner and the watcher first (they use the database), then the rest."""
+        for task in self._tasks_of_alerts:
+            task.cancel()
+        await asyncio.gather(*self._tasks_of_alerts, return_exceptions=True)
+        self._tasks_of_alerts = []
         await self.http.aclose()
         await super().stop()
 
@@ -120,6 +127,8 @@ def create_app(settings: AlertsSettings | None = None, clock: Clock | None = Non
     """The alerts service as an ASGI app (``uvicorn --factory services.alerts.main:create_app``)."""
     runtime = AlertsRuntime(settings or AlertsSettings(), clock)
     routes = APIRouter()
+    # Before api.router: its /alerts/{alert_id} would otherwise take "dead-letters" for an id.
+    routes.include_router(dead_letters_api.router)
     routes.include_router(api.router)
     routes.include_router(incidents_api.router)
     return build_service_app(runtime, routes)

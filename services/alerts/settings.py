@@ -48,6 +48,14 @@ class AlertsSettings(ServiceSettings):
     smtp_starttls: bool = False
     sms_url: str | None = None
     sms_token: SecretStr | None = None
+    # The platform's operator, told of every dead-lettered message (services/alerts/dead_letter_watch.py)
+    # by SMS and/or e-mail through the channels above. Neither set: the operations alerts are stored and
+    # listed by GET /alerts/dead-letters only.
+    operator_phone: str | None = None
+    operator_email: str | None = None
+    # The watcher's own consumer group: it reads every rounds.<service>.dlq apart from the service's
+    # consumer, whose events these are not.
+    dead_letter_group: str = "rounds.alerts.dead-letters"
     # Where nothing else reaches a person, the embedded default logs the message instead of losing it.
     log_fallback: bool = True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.unit_of_work import UnitOfWork
+from services.alerts.adapters.dead_letters import DeadLetterRepository
 from services.alerts.adapters.repository import (
     AlertRepository,
     FeedCursors,
@@ -23,6 +24,7 @@ class AlertsUnitOfWork(UnitOfWork):
     known: ReadModels
     incidents: IncidentRepository
     feeds: FeedCursors
+    dead_letters: DeadLetterRepository
     # The provider's rules and channel switches; the runtime sets it from the settings.
     policy: AlertPolicy = AlertPolicy()
 
@@ -32,3 +34,4 @@ class AlertsUnitOfWork(UnitOfWork):
         self.known = ReadModels(session)
         self.incidents = IncidentRepository(session)
         self.feeds = FeedCursors(session)
+        self.dead_letters = DeadLetterRepository(session)

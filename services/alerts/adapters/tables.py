@@ -244,3 +244,31 @@ incident_reads = sa.Table(
     sa.Column("role", sa.String(50), nullable=False),
     sa.Column("at", UtcDateTime(), nullable=False),
 )
+
+# Operations alerts: one per message some service dead-lettered (services/alerts/dead_letter_watch.py).
+# Keyed by where the message was first published, so a redelivered dead letter is not a second alert.
+# The payload is never stored, and the error is cleaned of the values it quotes.
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("original_topic", sa.String(200), nullable=False),
+    sa.Column("original_partition", sa.Integer(), nullable=False),
+    sa.Column("original_offset", sa.BigInteger(), nullable=False),
+    sa.Column("service", sa.String(50), nullable=False),
+    sa.Column("consumer", sa.String(100), nullable=False),
+    sa.Column("event_type", sa.String(200), nullable=True),
+    sa.Column("event_id", sa.String(200), nullable=True),
+    sa.Column("error", sa.String(600), nullable=False),
+    sa.Column("error_type", sa.String(100), nullable=True),
+    sa.Column("attempts", sa.Integer(), nullable=True),
+    sa.Column("dead_letter_topic", sa.String(200), nullable=False),
+    sa.Column("dead_letter_partition", sa.Integer(), nullable=False),
+    sa.Column("dead_letter_offset", sa.BigInteger(), nullable=False),
+    sa.Column("dead_lettered_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint(
+        "original_topic", "original_partition", "original_offset", name="uq_dead_letters_original"
+    ),
+    sa.Index("ix_dead_letters_recorded", "recorded_at", "id"),
+)

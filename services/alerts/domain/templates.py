@@ -47,6 +47,13 @@ TEMPLATES: Mapping[tuple[str, str], Template] = {
     ("supervision_overdue", "en"): Template(
         "Supervision overdue: {title}", "{title}. Please arrange it. Acknowledge by {deadline}."
     ),
+    # To the platform's operator (ROUNDS_ALERTS_OPERATOR_*): a message some service gave up on. Ids and
+    # the cleaned error only, never the message's data.
+    ("dead_letter", "en"): Template(
+        "Rounds: a message could not be processed ({service})",
+        "{consumer} could not process {event_type} from {topic} partition {partition} offset {offset}: "
+        "{error} It is kept on {dead_letter_topic}; see GET /alerts/dead-letters.",
+    ),
     # To individuals and key people (000 P44).
     ("visit_late", "en"): Template(
         "Your visit is running late",

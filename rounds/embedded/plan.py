@@ -174,6 +174,10 @@ def build_plan(
         # Log lines reach the log files as they happen, not when a buffer fills.
         "PYTHONUNBUFFERED": "1",
     }
+    if not environ.get("ROUNDS_PEOPLE_FIELD_KEYS"):
+        # People's access notes are encrypted with a key kept beside the databases, generated (0600) by
+        # whichever process needs it first: the migration, so notes held before issue 12 get encrypted.
+        common_env.setdefault("ROUNDS_PEOPLE_FIELD_KEY_FILE", str(data_dir / "people-field-keys"))
     migrations = tuple(
         ChildPlan(
             name=f"migrate {service.name}",

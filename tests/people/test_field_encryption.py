@@ -24,9 +24,11 @@ from alembic import command
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from rounds.embedded.plan import UpOptions, build_plan
 from rounds.infra.clock import FrozenClock
 from rounds.infra.db import UtcDateTime
 from rounds.infra.migrations import alembic_config, prepare_database, upgrade_head
+from rounds.infra.topology import load_topology
 from services.people.adapters.field_crypto import (
     KEYS_ENV,
     FieldCipher,
@@ -37,7 +39,7 @@ from services.people.adapters.field_crypto import (
     read_or_create_key_file,
 )
 from services.people.adapters.tables import access_notes, individuals
-from services.people.main import create_app
+from services.people.main import create_app, field_cipher
 from services.people.settings import PeopleSettings
 from tests.people.test_individuals_api import EDNA
 
@@ -399,3 +401,34 @@ async def test_the_migration_stops_naming_the_setting_when_notes_are_held_and_no
 
     assert await version_of(database_url) == "0010"
     assert (await stored_rows(database_url))[edna.hex]["key_safe_code"] == CODE
+
+
+# --- rounds up --------------------------------------------------------------------------------------
+
+
+def test_rounds_up_keeps_a_generated_key_beside_its_databases_unless_keys_are_given(tmp_path: Path) -> None:
+    topology = load_topology()
+
+    def people_env(environ: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        plan = build_plan(
+            topology, UpOptions(data_dir=tmp_path), environ, python="python", embedded_broker_port=19092
+        )
+        migrate = next(m for m in plan.migrations if m.name == "migrate people")
+        serve = next(c for c in plan.components if c.name == "people")
+        return dict(migrate.env), dict(serve.env)
+
+    migrate, serve = people_env({"PATH": "/usr/bin"})
+    assert migrate["ROUNDS_PEOPLE_FIELD_KEY_FILE"] == serve["ROUNDS_PEOPLE_FIELD_KEY_FILE"]
+    assert serve["ROUNDS_PEOPLE_FIELD_KEY_FILE"] == str(tmp_path / "people-field-keys")
+    # The migration of a folder with notes from before issue 12 finds a key to encrypt them with, and
+    # the service then reads the same one.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROUNDS_PEOPLE_FIELD_KEY_FILE", migrate["ROUNDS_PEOPLE_FIELD_KEY_FILE"])
+        patch.delenv(KEYS_ENV, raising=False)
+        ring = field_cipher(PeopleSettings()).current_key_id
+    assert read_or_create_key_file(tmp_path / "people-field-keys").current_id == ring
+
+    given = generate_keyring().encode()
+    migrate, serve = people_env({"PATH": "/usr/bin", KEYS_ENV: given})
+    assert "ROUNDS_PEOPLE_FIELD_KEY_FILE" not in serve
+    assert migrate[KEYS_ENV] == serve[KEYS_ENV] == given

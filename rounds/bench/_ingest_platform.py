@@ -119,8 +119,8 @@ async def platform(database: str, bootstrap: str, work: Path) -> AsyncIterator[P
 
 
 @contextlib.asynccontextmanager
-async def bare_endpoint(work: Path) -> AsyncIterator[str]:
-    """The bare FastAPI app of :mod:`rounds.bench._ingest_bare`, served by uvicorn in a child process."""
+async def bare_endpoint(work: Path) -> AsyncIterator[tuple[str, int]]:
+    """The bare FastAPI app of :mod:`rounds.bench._ingest_bare` served by uvicorn in a child: URL, pid."""
     port = find_free_port()
     app = "rounds.bench._ingest_bare:create_app"
     command = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1", "--port",
@@ -130,7 +130,7 @@ async def bare_endpoint(work: Path) -> AsyncIterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         await wait_answering(url, "/healthz", child, 60)
-        yield url
+        yield url, child.pid
     finally:
         processes.stop(child, 10)
 
@@ -180,6 +180,21 @@ class TopicCount:
             record_id = str(json.loads(value).get("record_id"))
             self.seen[record_id] = self.seen.get(record_id, 0) + 1
             self.value_bytes.append(len(value))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (None where there is no /proc).
+
+    Per event, it says what each process costs whatever else the machine is doing: on a shared machine
+    the wall-clock rate says how busy the neighbours were, the CPU per event what ours would do alone.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of proc(5) (utime, stime), counted after the ")" that ends the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def drained(platform_: Platform, timeout: float = 120.0) -> float:

@@ -58,6 +58,7 @@ from rounds.bench._ingest_load import (
 from rounds.bench._ingest_platform import (
     TopicCount,
     bare_endpoint,
+    cpu_seconds,
     drained,
     platform,
 )
@@ -138,6 +139,25 @@ def _progressed(events: list[Send], advance: Callable[[], None]) -> list[Send]:
     return [wrap(send) for send in events]
 
 
+class CpuMeter:
+    """CPU seconds used by named processes (and this one, the client) between two readings."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self._before = self._now()
+
+    def _now(self) -> dict[str, float]:
+        used = {"client": time.process_time()}
+        for name, pid in self._pids.items():
+            used[name] = cpu_seconds(pid) or 0.0
+        return used
+
+    def per_event(self, events: int) -> dict[str, float]:
+        """Milliseconds of CPU per event of each process since the meter was made."""
+        now = self._now()
+        return {name: round(1000 * (now[name] - self._before[name]) / max(1, events), 3) for name in now}
+
+
 def _advancer(progress: Progress, task: TaskID) -> Callable[[], None]:
     return lambda: progress.advance(task)
 
@@ -162,6 +182,7 @@ async def _gateway_steps(
     p99_limit_ms: float,
     work: Path,
     progress: Progress | None,
+    pids: dict[str, int | None],
 ) -> tuple[list[dict[str, Any]], TopicCount]:
     rows: list[dict[str, Any]] = []
     async with platform(database, bootstrap, work) as running:
@@ -180,8 +201,13 @@ async def _gateway_steps(
                         task = progress.add_task(f"gateway at {rate} events/s", total=len(events))
                         events = _progressed(events, _advancer(progress, task))
                     load_before = load_average()
+                    meter = CpuMeter(
+                        {**pids, "visits": running.children[0].pid, "gateway": running.children[1].pid}
+                    )
                     outcome = await open_loop(events, rate)
                     row = {"offered_per_s": rate, **summary(outcome, frozenset({201}))}
+                    # Measured before draining: the relay's publishing of these events is mostly done by now.
+                    row["cpu_ms_per_event"] = meter.per_event(row["accepted"])
                     row["drained_s"] = await drained(running)
                     await topic.catch_up()
                     on_topic = [topic.seen.get(record_id, 0) for record_id in accepted]
@@ -201,11 +227,13 @@ async def _gateway_steps(
     return rows, topic
 
 
-async def _bare_ceiling(work: Path, seconds: float, concurrency: int, connections: int) -> dict[str, Any]:
+async def _bare_ceiling(
+    work: Path, seconds: float, concurrency: int, connections: int, pids: dict[str, int | None]
+) -> dict[str, Any]:
     # The same header weight as the gateway's requests: a bearer token the bare endpoint ignores.
     headers = {"authorization": "Bearer " + "x" * 560}
     async with (
-        bare_endpoint(work) as url,
+        bare_endpoint(work) as (url, bare_pid),
         clients(url, min(concurrency, connections)) as client,
     ):
 
@@ -214,12 +242,15 @@ async def _bare_ceiling(work: Path, seconds: float, concurrency: int, connection
             return (await client.post(f"/visits/{uuid4()}/check-in", json=body, headers=headers)).status_code
 
         load_before = load_average()
+        meter = CpuMeter({**pids, "bare": bare_pid})
         outcome = await flat_out(send, seconds, concurrency)
-    return {**summary(outcome, frozenset({202})), "load_before": load_before, "load_after": load_average()}
+        figures = summary(outcome, frozenset({202}))
+        figures["cpu_ms_per_event"] = meter.per_event(figures["accepted"])
+    return {**figures, "load_before": load_before, "load_after": load_average()}
 
 
 async def _kafka_ceiling(
-    bootstrap: str, seconds: float, concurrency: int, value_bytes: int
+    bootstrap: str, seconds: float, concurrency: int, value_bytes: int, pids: dict[str, int | None]
 ) -> dict[str, Any]:
     telemetry = next(t for t in _topics() if t.name == "rounds.visits.telemetry")
     await ensure_topics(
@@ -244,11 +275,14 @@ async def _kafka_ceiling(
 
     try:
         load_before = load_average()
+        meter = CpuMeter(pids)
         outcome: Outcome = await flat_out(send, seconds, concurrency)
+        figures = summary(outcome, frozenset({200}))
+        figures["cpu_ms_per_event"] = meter.per_event(figures["accepted"])
     finally:
         await producer.stop()
     return {
-        **summary(outcome, frozenset({200})),
+        **figures,
         "value_bytes": value_bytes,
         "load_before": load_before,
         "load_after": load_average(),
@@ -276,19 +310,21 @@ async def run(
     concurrency: int = 64,
     p99_limit_ms: float = 1000.0,
     progress: Progress | None = None,
+    broker_pid: int | None = None,
 ) -> dict[str, Any]:
     """The gateway steps, then the two ceilings, on this machine; the result as JSON-ready data."""
     work = Path(tempfile.mkdtemp(prefix="rounds-bench-ingest-"))
     started = time.perf_counter()
+    pids = {"broker": broker_pid}  # the embedded broker's CPU is counted where this run started it
     steps, topic = await _gateway_steps(
-        rates, step_seconds, database, bootstrap, connections, p99_limit_ms, work, progress
+        rates, step_seconds, database, bootstrap, connections, p99_limit_ms, work, progress, pids
     )
     value_bytes = round(statistics.mean(topic.value_bytes)) if topic.value_bytes else 700
     ceiling_task = progress.add_task("ceilings: bare FastAPI, raw aiokafka", total=2) if progress else None
-    bare = await _bare_ceiling(work, ceiling_seconds, concurrency, connections)
+    bare = await _bare_ceiling(work, ceiling_seconds, concurrency, connections, pids)
     if progress is not None and ceiling_task is not None:
         progress.advance(ceiling_task)
-    kafka = await _kafka_ceiling(bootstrap, ceiling_seconds, concurrency * 4, value_bytes)
+    kafka = await _kafka_ceiling(bootstrap, ceiling_seconds, concurrency * 4, value_bytes, pids)
     if progress is not None and ceiling_task is not None:
         progress.advance(ceiling_task)
     best = max(steps, key=lambda row: row["accepted_per_s"])
@@ -302,7 +338,10 @@ async def run(
         "sustained_p99_under_100ms_per_s": max(
             (row["accepted_per_s"] for row in kept_up if row["p99_ms"] < TARGET_P99_MS), default=0.0
         ),
-        **{key: best[key] for key in ("p50_ms", "p95_ms", "p99_ms", "accepted", "on_topic", "lost")},
+        **{
+            key: best[key]
+            for key in ("p50_ms", "p95_ms", "p99_ms", "accepted", "on_topic", "lost", "cpu_ms_per_event")
+        },
     }
     rows = [
         {"name": "gateway", **gateway},
@@ -335,25 +374,40 @@ def _load(figures: list[float] | None) -> str:
     return "-" if figures is None else f"{figures[0]:.2f}"
 
 
+def _server_cpu(row: dict[str, Any]) -> float:
+    """CPU ms per event of the processes serving it (all but the client)."""
+    used: dict[str, float] = row["cpu_ms_per_event"]
+    return round(sum(v for k, v in used.items() if k != "client"), 2)
+
+
+def cpu_bound_per_s(row: dict[str, Any], cores: int) -> float:
+    """Events/s this machine's cores would carry if this path had them to itself: server and client."""
+    total = sum(row["cpu_ms_per_event"].values())
+    return round(cores * 1000 / total, 1) if total else 0.0
+
+
 def tables(result: dict[str, Any]) -> tuple[Table, Table]:
     """The gateway's steps, and the three paths side by side."""
     cores = result["machine"]["cores"]
     steps = Table(
         title=f"Ingest through the gateway ({result['database']}, {cores} cores), rising offered load"
     )
-    for column in ("offered/s", "sent", "accepted", "errors", "accepted/s", "p50 ms", "p95 ms", "p99 ms",
-                   "on topic", "lost", "dup", "drained s", "load 1m", "stopped because"):  # fmt: skip
+    for column in ("offered/s", "sent", "accepted", "errors", "accepted/s", "p50 ms", "p95 ms",
+                   "p99 ms", "on topic", "lost", "dup", "drained s", "server CPU ms/ev", "load 1m",
+                   "stopped because"):  # fmt: skip
         steps.add_column(column, justify="left" if column == "stopped because" else "right")
     for row in result["steps"]:
         steps.add_row(
             *(str(row[k]) for k in ("offered_per_s", "sent", "accepted", "errors", "accepted_per_s")),
             *(str(row[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "on_topic", "lost", "duplicated")),
             str(row["drained_s"]),
+            str(_server_cpu(row)),
             _load(row["load_after"]),
             row["saturated"] or "",
         )
     paths = Table(title="Ingest against this machine's ceilings (same run, same client)")
-    for column in ("path", "events/s", "p50 ms", "p95 ms", "p99 ms", "gateway as share"):
+    for column in ("path", "events/s", "p50 ms", "p95 ms", "p99 ms", "gateway as share",
+                   "server CPU ms/ev", "client CPU ms/ev", f"CPU-bound on {cores} cores/s"):  # fmt: skip
         paths.add_column(column, justify="left" if column == "path" else "right")
     for row in result["rows"]:
         share = row["gateway_share_of_it"]
@@ -362,6 +416,9 @@ def tables(result: dict[str, Any]) -> tuple[Table, Table]:
             str(row["accepted_per_s"]),
             *(str(row[k]) for k in ("p50_ms", "p95_ms", "p99_ms")),
             "-" if share is None else f"{share:.1%}",
+            str(_server_cpu(row)),
+            str(row["cpu_ms_per_event"]["client"]),
+            str(cpu_bound_per_s(row, cores)),
         )
     return steps, paths
 
@@ -434,6 +491,7 @@ def register(app: typer.Typer) -> None:
                         concurrency=concurrency,
                         p99_limit_ms=p99_limit_ms,
                         progress=progress,
+                        broker_pid=broker.pid if broker else None,
                     )
                 )
         finally:

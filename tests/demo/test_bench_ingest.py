@@ -73,5 +73,9 @@ async def test_every_event_accepted_through_the_gateway_is_on_the_topic_once(kaf
     assert result["machine"]["memory_bytes"]
     assert step["load_before"] is not None
     assert len(step["load_after"]) == 3
+    # What each process spent per event: the gateway and visits did work, the bare endpoint less of it.
+    assert step["cpu_ms_per_event"]["gateway"] > 0
+    assert step["cpu_ms_per_event"]["visits"] > 0
+    assert 0 < bare["cpu_ms_per_event"]["bare"] < step["cpu_ms_per_event"]["visits"]
     assert len(tables(result)) == 2
     assert "events/s" in verdict(result)

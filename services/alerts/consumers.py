@@ -267,6 +267,8 @@ async def individual_status_changed(
     event: IndividualStatusChanged, envelope: Envelope, uow: AlertsUnitOfWork
 ) -> None:
     """Into hospital, home again, or care ended: tell the key people who asked to hear (000 P44)."""
+    if not await handlers.status_change_is_news(uow, event.individual_id, event.version, event.status):
+        return
     topic = (
         "hospital_admissions" if "in_hospital" in (event.status, event.previous_status) else "plan_changes"
     )

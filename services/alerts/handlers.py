@@ -642,6 +642,23 @@ async def inform_about_individual(
         await queue_notification(uow, recipient, topic, kind, filled, key, None, source_time, now, policy)
 
 
+async def status_change_is_news(
+    uow: AlertsUnitOfWork, individual_id: UUID, version: int, status: str
+) -> bool:
+    """Whether a status change is the individual's newest (then kept); an older one replayed is not.
+
+    A status change carries the individual's record version, so one older than what is kept arrived
+    late (a replay): telling the key people then would undo the newer news (000 P44).
+    """
+    known = await uow.known.individual(individual_id)
+    if known is None:
+        return True  # nothing to compare with: the event is the best word there is
+    if known["version"] > version:
+        return False
+    await uow.known.put_individual({**known, "version": version, "status": status})
+    return True
+
+
 async def inform_worker_of_schedule(
     uow: AlertsUnitOfWork,
     worker_id: UUID,

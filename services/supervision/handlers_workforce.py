@@ -45,6 +45,9 @@ async def keep_worker(uow: SupervisionUnitOfWork, event: WorkerRegistered | Work
 async def worker_status(uow: SupervisionUnitOfWork, event: WorkerUpdated) -> None:
     """Keep the supervisee's name, role and locality as people has them; a worker who has left owes
     no more supervision, so the sweeper and the team views pass them by."""
+    kept = await uow.workforce.worker_version(event.worker_id)
+    if kept is not None and kept > event.version:
+        return  # an older version replayed after a newer one: the newer name and status stand
     profile = await uow.supervisees.get(event.worker_id)
     if profile is None:
         return

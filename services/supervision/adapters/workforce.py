@@ -94,6 +94,13 @@ class WorkforceRepository:
                 sa.update(t.workforce).where(c.worker_id == worker_id).values(**values)
             )
 
+    async def worker_version(self, worker_id: UUID) -> int | None:
+        """The version of the worker's record kept (None: not known yet)."""
+        version: int | None = await self._session.scalar(
+            sa.select(t.workforce.c.version).where(t.workforce.c.worker_id == worker_id)
+        )
+        return version
+
     async def set_may_work(self, worker_id: UUID, may_work: bool) -> None:
         """People's compliance verdict changed (a worker not yet known is kept when registered)."""
         await self._session.execute(

@@ -9,16 +9,12 @@ one the platform exports (``prometheus_metric_names``, the names the dashboards 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from deploy_tools import CHART, NAMESPACE, REPO, prometheus_metric_names
-
-from rounds.infra.topology import TOPOLOGY_FILE
 
 RULES = REPO / "deploy" / "prometheus" / "rules.yml"
 _DURATION = re.compile(r"^[0-9]+(ms|s|m|h|d)$")
@@ -102,23 +98,10 @@ def test_compose_s_prometheus_loads_the_rules_file() -> None:
     assert mounts["./deploy/prometheus/rules.yml"] == rule_file
 
 
-@pytest.fixture(scope="module")
-def chart(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The chart as ``helm package`` stores it: files/topology.yaml's link replaced by its content.
-
-    (A checkout without symlinks has the link's target path as the file's text; test_chart_drift
-    reports that. The rules do not depend on it.)
-    """
-    copy = tmp_path_factory.mktemp("chart") / "rounds"
-    shutil.copytree(CHART, copy, symlinks=False)
-    (copy / "files" / "topology.yaml").write_bytes(TOPOLOGY_FILE.read_bytes())
-    return copy
-
-
-def _template(helm: Path, chart: Path, *sets: str) -> list[dict[str, Any]]:
+def _template(helm: Path, *sets: str) -> list[dict[str, Any]]:
     arguments = [f"--set={value}" for value in sets]
     result = subprocess.run(
-        [str(helm), "template", "r", str(chart), "--namespace", NAMESPACE, *arguments],
+        [str(helm), "template", "r", str(CHART), "--namespace", NAMESPACE, *arguments],
         capture_output=True,
         text=True,
         timeout=120,
@@ -127,10 +110,10 @@ def _template(helm: Path, chart: Path, *sets: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
-def test_the_chart_renders_the_same_rules_only_when_asked(helm: Path, chart: Path) -> None:
-    assert not [d for d in _template(helm, chart) if d["kind"] == "PrometheusRule"]
+def test_the_chart_renders_the_same_rules_only_when_asked(helm: Path) -> None:
+    assert not [d for d in _template(helm) if d["kind"] == "PrometheusRule"]
 
-    documents = _template(helm, chart, "prometheusRule.enabled=true", "prometheusRule.labels.release=kps")
+    documents = _template(helm, "prometheusRule.enabled=true", "prometheusRule.labels.release=kps")
     (rule,) = [d for d in documents if d["kind"] == "PrometheusRule"]
 
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"

@@ -113,6 +113,15 @@ A component's values are componentDefaults overlaid with its block under compone
       key: {{ default .component.name $db.secretKey }}
 {{- end }}
 
+{{/* People's field-encryption keys (access notes, key-safe codes), by reference to an existing Secret. */}}
+{{- define "rounds.peopleFieldKeysEnv" -}}
+- name: ROUNDS_PEOPLE_FIELD_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.people.fieldKeysSecret.name }}
+      key: {{ .Values.people.fieldKeysSecret.key }}
+{{- end }}
+
 {{/* Pod security context shared by every pod: non-root, fixed high uid, the runtime's seccomp profile. */}}
 {{- define "rounds.podSecurityContext" -}}
 runAsNonRoot: true

@@ -539,3 +539,24 @@ class CarePlanEnded(Event):
     end_date: date
     reason: str | None = None
     ended_at: datetime
+
+
+class IndividualAnonymised(Event):
+    """An individual's identifying details were removed when their retention period ran out (issue 12).
+
+    Names, contacts, NHS number, date of birth, address and access notes are gone from people; ids,
+    locality and history stay for statistics. Every service holding a copy of the individual or their key
+    people (names, addresses, phones) removes it on this event; ``version`` is the individual's new version.
+    """
+
+    type: ClassVar[str] = "rounds.individual.anonymised.v1"
+    topic: ClassVar[str] = INDIVIDUALS_TOPIC
+    key_field: ClassVar[str] = "individual_id"
+
+    individual_id: UUID
+    version: int
+    locality: str
+    key_person_ids: list[UUID] = Field(default_factory=list)
+    care_ended_on: date
+    retained_until: date
+    anonymised_at: datetime

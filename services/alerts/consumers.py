@@ -407,7 +407,9 @@ async def schedule_changed(event: WorkerScheduleChanged, envelope: Envelope, uow
         "removed": len(event.visits_removed),
         "moved": len(event.visits_moved),
     }
-    cause = f"schedule:{event.worker_id}:{event.local_date}:{event.schedule_version}"
+    if not await handlers.schedule_is_news(uow, event.worker_id, event.local_date, event.schedule_version):
+        return  # the worker already heard of a newer version of this day
+    cause = handlers.schedule_cause(event.worker_id, event.local_date, event.schedule_version)
     await handlers.inform_worker_of_schedule(
         uow, event.worker_id, event.local_date, counts, cause, envelope.time, uow.policy, uow.clock.now()
     )

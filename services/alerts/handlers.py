@@ -659,6 +659,18 @@ async def status_change_is_news(
     return True
 
 
+def schedule_cause(worker_id: UUID, day: date, version: int) -> str:
+    """The cause of the message for one version of a worker's day (its dedupe key)."""
+    return f"schedule:{worker_id}:{day}:{version}"
+
+
+async def schedule_is_news(uow: AlertsUnitOfWork, worker_id: UUID, day: date, version: int) -> bool:
+    """Whether no newer version of the worker's day was told already (an older one replayed is not news)."""
+    prefix = schedule_cause(worker_id, day, 0)[:-1]
+    told = [key.removeprefix(prefix) for key in await uow.notifications.keys_starting(prefix)]
+    return not any(int(v) > version for v in told if v.isdigit())
+
+
 async def inform_worker_of_schedule(
     uow: AlertsUnitOfWork,
     worker_id: UUID,

@@ -394,6 +394,15 @@ class NotificationRepository:
         )
         return found is not None
 
+    async def keys_starting(self, prefix: str) -> list[str]:
+        """The dedupe keys that start with ``prefix`` (matched literally: no wildcards)."""
+        found = await self._session.scalars(
+            sa.select(notifications.c.dedupe_key).where(
+                notifications.c.dedupe_key.startswith(prefix, autoescape=True)
+            )
+        )
+        return list(found)
+
     async def add(self, values: dict[str, Any]) -> None:
         """Store a new notification."""
         await self._session.execute(sa.insert(notifications).values(**values))

@@ -60,6 +60,7 @@ def individual_profile(individual: Individual) -> dict[str, Any]:
         },
         "status_reason": individual.status_reason,
         "status_since": individual.status_since.isoformat() if individual.status_since else None,
+        "anonymised_on": individual.anonymised_on.isoformat() if individual.anonymised_on else None,
     }
 
 
@@ -101,6 +102,7 @@ def individual_from_row(row: sa.RowMapping) -> Individual:
         status_reason=p.get("status_reason"),
         status_since=datetime.fromisoformat(p["status_since"]) if p.get("status_since") else None,
         version=row["version"],
+        anonymised_on=date.fromisoformat(p["anonymised_on"]) if p.get("anonymised_on") else None,
     )
 
 
@@ -148,6 +150,13 @@ class IndividualRepository:
             await self._session.execute(sa.select(individuals).where(individuals.c.id == individual_id))
         ).first()
         return individual_from_row(row._mapping) if row else None
+
+    async def ended(self) -> list[Individual]:
+        """Every individual whose service has ended (the retention run's candidates), by id."""
+        rows = await self._session.execute(
+            sa.select(individuals).where(individuals.c.status == "ended").order_by(individuals.c.id)
+        )
+        return [individual_from_row(row._mapping) for row in rows]
 
     async def with_nhs_number(self, nhs_number: str) -> UUID | None:
         """The id of the individual holding this NHS number, if any."""
@@ -384,6 +393,15 @@ class AccessRepository:
                 updated_at=notes.updated_at,
                 updated_by=notes.updated_by,
             )
+        )
+
+    async def forget(self, individual_id: UUID) -> None:
+        """Delete the individual's access notes and visit windows (retention); the audit stays."""
+        await self._session.execute(
+            sa.delete(access_notes).where(access_notes.c.individual_id == individual_id)
+        )
+        await self._session.execute(
+            sa.delete(visit_windows).where(visit_windows.c.individual_id == individual_id)
         )
 
     async def add_window(self, window: VisitWindow) -> None:

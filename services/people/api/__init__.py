@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.people.api import availability, export, fhir, individuals, oncall, plans, risk, workers
+from services.people.api import (
+    availability,
+    export,
+    fhir,
+    individuals,
+    oncall,
+    plans,
+    retention,
+    risk,
+    workers,
+)
 
 router = APIRouter()
 for part in (
@@ -19,5 +29,6 @@ for part in (
     risk.router,
     fhir.router,
     export.router,
+    retention.router,
 ):
     router.include_router(part)

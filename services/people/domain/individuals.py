@@ -115,6 +115,8 @@ class Individual:
     status_reason: str | None = None
     status_since: datetime | None = None
     version: int = 1
+    #: The day the retention run removed the identifying details (issue 12); None while they are held.
+    anonymised_on: date | None = None
 
 
 class IndividualRuleBroken(ValueError):

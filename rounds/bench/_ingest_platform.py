@@ -150,7 +150,10 @@ class TopicCount:
     async def start(self) -> None:
         """Connect and read from the start of every partition of the topic."""
         await self._consumer.start()
+        await self._consumer.topics()  # the cluster's metadata, so the topic's partitions are known
         partitions = self._consumer.partitions_for_topic(TELEMETRY_TOPIC) or set()
+        if not partitions:
+            raise RuntimeError(f"{TELEMETRY_TOPIC} has no partitions on the broker: nothing could be counted")
         self._partitions = [TopicPartition(TELEMETRY_TOPIC, p) for p in sorted(partitions)]
         self._consumer.assign(self._partitions)
         await self._consumer.seek_to_beginning(*self._partitions)

@@ -494,6 +494,9 @@ def register(app: typer.Typer) -> None:
                         broker_pid=broker.pid if broker else None,
                     )
                 )
+        except RuntimeError as exc:  # a process that would not start, no Postgres: said, not a traceback
+            console.print(f"[red]rounds bench ingest could not run:[/] {exc}")
+            raise typer.Exit(1) from exc
         finally:
             if broker is not None:
                 broker.stop()

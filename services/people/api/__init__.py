@@ -11,7 +11,6 @@ from services.people.api import (
     individuals,
     oncall,
     plans,
-    retention,
     risk,
     workers,
 )
@@ -29,6 +28,5 @@ for part in (
     risk.router,
     fhir.router,
     export.router,
-    retention.router,
 ):
     router.include_router(part)

@@ -200,6 +200,25 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """CPU seconds used by named processes (and this one, the client) between two readings."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self._before = self._now()
+
+    def _now(self) -> dict[str, float]:
+        used = {"client": time.process_time()}
+        for name, pid in self._pids.items():
+            used[name] = cpu_seconds(pid) or 0.0
+        return used
+
+    def per_event(self, events: int) -> dict[str, float]:
+        """Milliseconds of CPU per event of each process since the meter was made."""
+        now = self._now()
+        return {name: round(1000 * (now[name] - self._before[name]) / max(1, events), 3) for name in now}
+
+
 async def drained(platform_: Platform, timeout: float = 120.0) -> float:
     """Seconds until the visits outbox has nothing left to publish (NaN when it never empties)."""
     from rounds.bench.visits import _drained_after

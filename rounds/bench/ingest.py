@@ -32,7 +32,6 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 import typer
-from aiokafka import AIOKafkaProducer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -45,43 +44,24 @@ from rich.progress import (
 from rich.table import Table
 
 from rounds.auth.issuer import mint_token
+from rounds.bench._ingest_ceilings import bare_ceiling, kafka_ceiling, record_body
 from rounds.bench._ingest_load import (
     Clients,
-    Outcome,
     Send,
     clients,
-    flat_out,
     load_average,
     open_loop,
     summary,
 )
-from rounds.bench._ingest_platform import (
-    TopicCount,
-    bare_endpoint,
-    cpu_seconds,
-    drained,
-    platform,
-)
+from rounds.bench._ingest_platform import CpuMeter, TopicCount, drained, platform
 from rounds.bench._machine import machine_facts
 from rounds.bench.visits import _seed
 from rounds.embedded.broker import EmbeddedBroker
-from rounds.infra.kafka import ensure_topics
-from rounds.infra.topology import TopicSpec
 from services.visits.domain.visits import ExpectedVisit
 
 EVENTS_PER_VISIT = 3  # check-in, task, check-out
 TARGET_PER_S, TARGET_P99_MS, TARGET_SHARE_OF_BARE = 1000, 100.0, 0.5  # issue 11, on 2 cores
-BENCH_TOPIC = "rounds.bench.ingest"
-WHERE = {"method": "gps", "position": {"lat": 54.0, "lon": -1.5, "accuracy_m": 10}}
 SMOKE_RATES, SMOKE_STEP_SECONDS, SMOKE_CEILING_SECONDS = [30, 60], 3.0, 3.0
-
-
-def _body(kind: str, record_id: str) -> dict[str, Any]:
-    """A record as the app sends it, stamped with the device's now (a check-out must follow its check-in)."""
-    stamp = {"record_id": record_id, "occurred_at": datetime.now(UTC).isoformat()}
-    if kind == "tasks":
-        return {**stamp, "task": "medication", "outcome": "done"}
-    return {**stamp, **WHERE}
 
 
 def _events(
@@ -102,7 +82,7 @@ def _events(
             if kind == "check-out":
                 await checked_in[visit.visit_id].wait()
             try:
-                response = await client.post(path, json=_body(kind, record_id), headers=headers)
+                response = await client.post(path, json=record_body(kind, record_id), headers=headers)
             finally:
                 if kind == "check-in":
                     checked_in[visit.visit_id].set()
@@ -137,25 +117,6 @@ def _progressed(events: list[Send], advance: Callable[[], None]) -> list[Send]:
         return go
 
     return [wrap(send) for send in events]
-
-
-class CpuMeter:
-    """CPU seconds used by named processes (and this one, the client) between two readings."""
-
-    def __init__(self, pids: dict[str, int | None]) -> None:
-        self._pids = {name: pid for name, pid in pids.items() if pid is not None}
-        self._before = self._now()
-
-    def _now(self) -> dict[str, float]:
-        used = {"client": time.process_time()}
-        for name, pid in self._pids.items():
-            used[name] = cpu_seconds(pid) or 0.0
-        return used
-
-    def per_event(self, events: int) -> dict[str, float]:
-        """Milliseconds of CPU per event of each process since the meter was made."""
-        now = self._now()
-        return {name: round(1000 * (now[name] - self._before[name]) / max(1, events), 3) for name in now}
 
 
 def _advancer(progress: Progress, task: TaskID) -> Callable[[], None]:
@@ -227,74 +188,6 @@ async def _gateway_steps(
     return rows, topic
 
 
-async def _bare_ceiling(
-    work: Path, seconds: float, concurrency: int, connections: int, pids: dict[str, int | None]
-) -> dict[str, Any]:
-    # The same header weight as the gateway's requests: a bearer token the bare endpoint ignores.
-    headers = {"authorization": "Bearer " + "x" * 560}
-    async with (
-        bare_endpoint(work) as (url, bare_pid),
-        clients(url, min(concurrency, connections)) as client,
-    ):
-
-        async def send() -> int:
-            body = _body("check-in", str(uuid4()))
-            return (await client.post(f"/visits/{uuid4()}/check-in", json=body, headers=headers)).status_code
-
-        load_before = load_average()
-        meter = CpuMeter({**pids, "bare": bare_pid})
-        outcome = await flat_out(send, seconds, concurrency)
-        figures = summary(outcome, frozenset({202}))
-        figures["cpu_ms_per_event"] = meter.per_event(figures["accepted"])
-    return {**figures, "load_before": load_before, "load_after": load_average()}
-
-
-async def _kafka_ceiling(
-    bootstrap: str, seconds: float, concurrency: int, value_bytes: int, pids: dict[str, int | None]
-) -> dict[str, Any]:
-    telemetry = next(t for t in _topics() if t.name == "rounds.visits.telemetry")
-    await ensure_topics(
-        bootstrap, [TopicSpec(BENCH_TOPIC, telemetry.partitions, 3_600_000, "visit_id", "bench")]
-    )
-    # As the platform's publisher (rounds.infra.kafka.KafkaPublisher) configures its producer.
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=5,
-        request_timeout_ms=10_000,
-        max_batch_size=1_048_576,
-    )
-    await producer.start()
-    value = b"x" * value_bytes
-    headers = [("ce_type", b"rounds.visit.checked_in.v1"), ("content-type", b"application/json")]
-
-    async def send() -> int:
-        future = await producer.send(BENCH_TOPIC, value=value, key=str(uuid4()).encode(), headers=headers)
-        await future
-        return 200
-
-    try:
-        load_before = load_average()
-        meter = CpuMeter(pids)
-        outcome: Outcome = await flat_out(send, seconds, concurrency)
-        figures = summary(outcome, frozenset({200}))
-        figures["cpu_ms_per_event"] = meter.per_event(figures["accepted"])
-    finally:
-        await producer.stop()
-    return {
-        **figures,
-        "value_bytes": value_bytes,
-        "load_before": load_before,
-        "load_after": load_average(),
-    }
-
-
-def _topics() -> list[TopicSpec]:
-    from rounds.infra.topology import load_topology
-
-    return list(load_topology().topics)
-
-
 def _share(part: float, whole: float) -> float | None:
     return round(part / whole, 3) if whole else None
 
@@ -321,10 +214,10 @@ async def run(
     )
     value_bytes = round(statistics.mean(topic.value_bytes)) if topic.value_bytes else 700
     ceiling_task = progress.add_task("ceilings: bare FastAPI, raw aiokafka", total=2) if progress else None
-    bare = await _bare_ceiling(work, ceiling_seconds, concurrency, connections, pids)
+    bare = await bare_ceiling(work, ceiling_seconds, concurrency, connections, pids)
     if progress is not None and ceiling_task is not None:
         progress.advance(ceiling_task)
-    kafka = await _kafka_ceiling(bootstrap, ceiling_seconds, concurrency * 4, value_bytes, pids)
+    kafka = await kafka_ceiling(bootstrap, ceiling_seconds, concurrency * 4, value_bytes, pids)
     if progress is not None and ceiling_task is not None:
         progress.advance(ceiling_task)
     best = max(steps, key=lambda row: row["accepted_per_s"])

@@ -294,6 +294,7 @@ TRAVERSALS = [
 LEAKS = [b"[project]", b"root:", b"Asha", b"Mary", b"Patel"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_raw_requests_reach_the_static_files_and_the_services(platform: Platform) -> None:
     """The control for the traversal cases: the same raw requests, in their plain form, are served."""
     headers = {"Authorization": platform.gateway.client.headers["Authorization"]}
@@ -305,13 +306,16 @@ async def test_the_raw_requests_reach_the_static_files_and_the_services(platform
     assert b"Asha" in body
 
 
-@pytest.mark.parametrize("target", TRAVERSALS, ids=[t.decode() for t in TRAVERSALS])
-async def test_traversal_is_refused_and_never_reads_outside(platform: Platform, target: bytes) -> None:
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the gateway's rule, not the store's
+async def test_traversal_is_refused_and_never_reads_outside(platform: Platform) -> None:
     headers = {"Authorization": platform.gateway.client.headers["Authorization"]}
-    status, body = await raw_request(platform.gateway.app, target, headers)
-    assert status in (400, 403, 404, 405), f"{target!r} -> {status}: {body[:300]!r}"
-    for leak in LEAKS:
-        assert leak not in body, f"{target!r} answered with {leak!r}: {body[:300]!r}"
+    failures = []  # every target is tried on one platform; the message lists each one that got through
+    for target in TRAVERSALS:
+        status, body = await raw_request(platform.gateway.app, target, headers)
+        if status not in (400, 403, 404, 405):
+            failures.append(f"{target!r} -> {status}: {body[:300]!r}")
+        failures += [f"{target!r} answered with {leak!r}" for leak in LEAKS if leak in body]
+    assert failures == []
 
 
 async def test_a_care_worker_cannot_climb_out_of_their_own_record(platform: Platform) -> None:

@@ -12,7 +12,7 @@ missed by the monitor; the worker sick at 07:00 holds none of the day's remainin
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ import pytest
 from rounds.demo.day import DayRates
 from rounds.demo.generator import TIME_ZONE, generate
 from rounds.demo.loader import load_default_demo
+from rounds.demo.payloads import planning_profile_body
 from rounds.simulate.driver import SimulationOptions, simulate_day
 from tests.e2e.test_proving_flow import Platform, platform, platform_databases  # noqa: F401 - fixtures
 
@@ -39,6 +40,25 @@ async def _get(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
     response = await client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def _on_shift_now(api: httpx.AsyncClient, provider: Any, locality: str, today: date) -> None:
+    """Give the locality's visiting workers a shift over the rest of today as well as their own.
+
+    The demo's shifts (early, late, split) leave gaps, and CI runs at any hour: without this the
+    test's visits, which start in a minute, could fall where nobody is on shift.
+    """
+    people = await _get(api, "/v1/people/workers", locality=locality, limit=500)
+    ids = {(w["given_name"], w["family_name"]): w["id"] for w in people}
+    rest_of_today = {"weekday": today.weekday(), "start": "00:00", "end": "23:59"}
+    for worker in provider.workers:
+        if worker.locality == locality and worker.visits:
+            body = planning_profile_body(worker)
+            body["availability"] = [a for a in body["availability"] if a["weekday"] != today.weekday()]
+            body["availability"].append(rest_of_today)
+            path = f"/v1/rota/workers/{ids[(worker.given_name, worker.family_name)]}/planning-profile"
+            response = await api.put(path, json=body)
+            assert response.status_code == 204, response.text
 
 
 async def test_a_simulated_window_through_the_real_platform(
@@ -64,6 +84,7 @@ async def test_a_simulated_window_through_the_real_platform(
         found = await _get(api, "/v1/people/individuals", name=individual.family_name, limit=50)
         individual_id = next(i["id"] for i in found if i["nhs_number"] == individual.nhs_number)
         start = (datetime.now(ZONE) + timedelta(seconds=40)).replace(microsecond=0)
+        await _on_shift_now(api, provider, individual.locality, today)
         line = {
             "weekdays": [today.weekday()],
             "preferred_start": start.time().isoformat(),
@@ -105,7 +126,7 @@ async def test_a_simulated_window_through_the_real_platform(
         ]
         assert len(ours) == 4
         staffed = [v for v in ours if v["workers"]]
-        assert staffed, "the greedy plan staffed none of the test's visits"
+        assert staffed, f"the greedy plan staffed none of the test's visits: {state['result']}"
         nobody = next(v for v in ours if not v["workers"])
 
         until = (start + timedelta(seconds=45)).time()

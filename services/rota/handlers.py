@@ -59,6 +59,8 @@ IndividualRecord = IndividualRegistered | IndividualUpdated
 
 async def record_worker(uow: RotaUnitOfWork, event: WorkerRegistered, occurred_at: datetime) -> None:
     """Keep the rota's copy of a worker; runs inside the consumer's unit of work."""
+    if await _already_newer(uow, event.worker_id, event.version):
+        return
     await uow.workers.save(
         RotaWorker(
             id=event.worker_id,
@@ -69,6 +71,7 @@ async def record_worker(uow: RotaUnitOfWork, event: WorkerRegistered, occurred_a
             skills=list(event.skills),
             contracted_hours_per_week=event.contracted_hours_per_week,
             known_since=occurred_at,
+            version=event.version,
         )
     )
     await _learn_profile(uow, event.worker_id, event.gender, event.home_base, event.transport_mode)
@@ -76,9 +79,16 @@ async def record_worker(uow: RotaUnitOfWork, event: WorkerRegistered, occurred_a
         await _set_profile(uow, event.worker_id, may_work=False)
 
 
+async def _already_newer(uow: RotaUnitOfWork, worker_id: UUID, version: int) -> bool:
+    known = await uow.workers.get(worker_id)
+    return known is not None and known.version >= version
+
+
 async def update_worker(uow: RotaUnitOfWork, event: WorkerUpdated) -> None:
     """A worker's record changed: skills, locality, hours, and the day they stop working (001 P5)."""
     known = await uow.workers.get(event.worker_id)
+    if known is not None and known.version >= event.version:
+        return  # a redelivery, or an older record arriving late (people's versions only move forward)
     await uow.workers.save(
         RotaWorker(
             id=event.worker_id,
@@ -89,6 +99,7 @@ async def update_worker(uow: RotaUnitOfWork, event: WorkerUpdated) -> None:
             skills=list(event.skills),
             contracted_hours_per_week=event.contracted_hours_per_week,
             known_since=known.known_since if known else uow.clock.now(),
+            version=event.version,
         )
     )
     await _learn_profile(uow, event.worker_id, event.gender, event.home_base, event.transport_mode)

@@ -566,10 +566,7 @@ def test_every_subscribed_event_type_has_an_example() -> None:
 
 #: Defects this test found and that are not fixed yet: strict, so a fix turns them into failures
 #: until the entry goes (each needs more than a handler change; see docs/reliability.md).
-KNOWN_DEFECTS: dict[tuple[str, type[Event]], str] = {
-    ("rota", WorkerRegistered): "rota's workers read model keeps no version: an older one overwrites",
-    ("rota", WorkerUpdated): "rota's workers read model keeps no version: an older one overwrites",
-}
+KNOWN_DEFECTS: dict[tuple[str, type[Event]], str] = {}
 
 PAIRS = [
     pytest.param(

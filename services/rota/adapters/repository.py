@@ -42,6 +42,7 @@ class RotaWorkerRepository:
             "skills": worker.skills,
             "contracted_hours_per_week": worker.contracted_hours_per_week,
             "known_since": worker.known_since,
+            "version": worker.version,
         }
         updated = await self._session.execute(
             sa.update(workers).where(workers.c.id == worker.id).values(values)

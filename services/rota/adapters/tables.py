@@ -20,6 +20,7 @@ workers = sa.Table(
     sa.Column("skills", sa.JSON(), nullable=False),
     sa.Column("contracted_hours_per_week", sa.Float()),
     sa.Column("known_since", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False, server_default="0"),  # people's record version
     sa.Index("ix_workers_locality", "locality"),
 )
 

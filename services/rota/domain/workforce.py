@@ -21,6 +21,7 @@ class RotaWorker:
     skills: list[str] = field(default_factory=list)
     contracted_hours_per_week: float | None = None
     known_since: datetime | None = None
+    version: int = 0  # of people's record this copy was made from: an older event changes nothing
 
     def has_skills(self, required: set[str]) -> bool:
         """Whether the worker holds every skill in ``required`` (001 P5: allocate by competence)."""

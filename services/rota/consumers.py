@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rounds.contracts.people import (
     CarePlanAgreed,
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -60,6 +61,11 @@ def subscriptions_for(config: RotaConfig) -> Subscriptions[RotaUnitOfWork]:
     async def status_changed(event: IndividualStatusChanged, envelope: Envelope, uow: RotaUnitOfWork) -> None:
         """In hospital or ended: visits pause; home again: they come back (000 P43)."""
         await handlers.record_status(uow, config, event)
+
+    @subscriptions.on(IndividualAnonymised)
+    async def anonymised(event: IndividualAnonymised, envelope: Envelope, uow: RotaUnitOfWork) -> None:
+        """Retention ran out: the address goes and the home's coordinates keep one decimal."""
+        await handlers.anonymise_individual(uow, event)
 
     @subscriptions.on(CarePlanAgreed)
     async def plan_agreed(event: CarePlanAgreed, envelope: Envelope, uow: RotaUnitOfWork) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from rounds.contracts.people import (
     CarePlanAgreed,
     GeoPoint,
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -378,9 +379,9 @@ async def _derive_package(
 
 async def record_individual(uow: RotaUnitOfWork, config: RotaConfig, event: IndividualRecord) -> None:
     """Keep the rota's copy of an individual (newest version wins) and re-derive their package."""
+    if await uow.individuals.version(event.individual_id) >= event.version:
+        return  # a redelivery, an older record, or one anonymised since (the row keeps that version)
     known, plan = await uow.individuals.get(event.individual_id)
-    if known is not None and known.version >= event.version:
-        return
     individual = Individual(
         id=event.individual_id,
         version=event.version,
@@ -409,6 +410,29 @@ async def record_status(uow: RotaUnitOfWork, config: RotaConfig, event: Individu
     individual = replace(with_status(known, event.status, event.effective_at), version=event.version)
     await uow.individuals.save(event.individual_id, individual, plan)
     await _derive_package(uow, config, individual, plan, "individual_status")
+
+
+#: What replaces a removed address: the same placeholder people writes (docs/people.md, retention).
+REMOVED = "(anonymised)"
+#: Decimal places a home's coordinates keep once anonymised, as in people: a district, not a house.
+LOCATION_DECIMALS = 1
+
+
+async def anonymise_individual(uow: RotaUnitOfWork, event: IndividualAnonymised) -> None:
+    """Retention ran out (docs/people.md, 000 K66): the rota's copies lose the address and exact home.
+
+    The record, the packages and every visit (history included) keep their ids, times and workers;
+    the address becomes the placeholder and coordinates keep one decimal. Nothing is announced: the
+    individual's care ended years ago. The record takes the event's version, so an older record
+    arriving later is ignored; a redelivery finds that version and changes nothing.
+    """
+    if await uow.individuals.version(event.individual_id) >= event.version:
+        return
+    await uow.individuals.anonymise(
+        event.individual_id, event.version, event.locality, REMOVED, LOCATION_DECIMALS
+    )
+    await uow.packages.anonymise(event.individual_id, REMOVED, LOCATION_DECIMALS)
+    await uow.visits.anonymise(event.individual_id, LOCATION_DECIMALS)
 
 
 async def record_plan(uow: RotaUnitOfWork, config: RotaConfig, event: CarePlanAgreed) -> None:

@@ -34,6 +34,7 @@ from rounds.contracts.base import Event
 from rounds.contracts.people import (
     CarePlanAgreed,
     GeoPoint,
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -312,6 +313,16 @@ EXAMPLES: dict[type[Event], Example] = {
     IndividualUpdated: _individual(IndividualUpdated, 2),
     IndividualStatusChanged: _status,
     KeyPersonAdded: _key_person(KeyPersonAdded, 1),
+    # Version n + 1: after the world's registration (v1), as people's anonymisation follows the record.
+    IndividualAnonymised: lambda w, n: IndividualAnonymised(
+        individual_id=w.individual,
+        version=n + 1,
+        locality=LOCALITY,
+        key_person_ids=[w.key_person],
+        care_ended_on=date(2018, 3, 1),
+        retained_until=date(2026, 3, 1),
+        anonymised_at=NOW + timedelta(minutes=n),
+    ),
     KeyPersonUpdated: _key_person(KeyPersonUpdated, 2),
     CarePlanAgreed: _plan,
     OnCallShiftScheduled: _shift(OnCallShiftScheduled, 1),

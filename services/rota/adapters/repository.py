@@ -77,6 +77,11 @@ def _location(doc: dict[str, Any]) -> Location:
     return Location(float(doc["lat"]), float(doc["lon"]))
 
 
+def _rounded(location: Any, decimals: int) -> dict[str, float]:
+    """A stored ``{"lat", "lon"}`` with ``decimals`` places: a district, not a house."""
+    return {"lat": round(float(location["lat"]), decimals), "lon": round(float(location["lon"]), decimals)}
+
+
 def package_document(package: CarePackage) -> dict[str, Any]:
     """A package as stored (JSON)."""
     return {
@@ -220,6 +225,25 @@ class PackageRepository:
         )
         return {row.id: row.document.get("address", "") for row in rows}
 
+    async def anonymise(self, individual_id: UUID, placeholder: str, decimals: int) -> int:
+        """Every package of the individual without their address, coordinates to ``decimals``."""
+        rows = (
+            await self._session.execute(
+                sa.select(packages.c.id, packages.c.document).where(packages.c.individual_id == individual_id)
+            )
+        ).all()
+        for row in rows:
+            # A new dict, so that the JSON column sees the change.
+            document = {
+                **row.document,
+                "address": placeholder,
+                "location": _rounded(row.document["location"], decimals),
+            }
+            await self._session.execute(
+                sa.update(packages).where(packages.c.id == row.id).values(document=document)
+            )
+        return len(rows)
+
     async def save(self, package: CarePackage, now: datetime) -> None:
         """Insert or replace ``package``."""
         values = {
@@ -312,6 +336,25 @@ class VisitRepository:
             .order_by(visits_table.c.window_start, visits_table.c.id)
         )
         return [visit_from(r) for r in rows]
+
+    async def anonymise(self, individual_id: UUID, decimals: int) -> int:
+        """The individual's visits (history included) with the home's coordinates to ``decimals``.
+
+        Ids, times, workers and statuses stay: the history is kept, the house cannot be found from it.
+        """
+        rows = (
+            await self._session.execute(
+                sa.select(visits_table.c.id, visits_table.c.document).where(
+                    visits_table.c.individual_id == individual_id
+                )
+            )
+        ).all()
+        for row in rows:
+            document = {**row.document, "location": _rounded(row.document["location"], decimals)}
+            await self._session.execute(
+                sa.update(visits_table).where(visits_table.c.id == row.id).values(document=document)
+            )
+        return len(rows)
 
     async def known_workers(self, locality: str, since: date, until: date) -> dict[UUID, frozenset[UUID]]:
         """For each individual, the workers who visited them between ``since`` and ``until`` (continuity)."""
@@ -548,6 +591,44 @@ class IndividualRepository:
         )
         return individual, agreed
 
+    async def version(self, individual_id: UUID) -> int:
+        """The newest version of people's record the rota has acted on (0: none yet)."""
+        found = await self._session.scalar(
+            sa.select(individuals.c.version).where(individuals.c.id == individual_id)
+        )
+        return int(found or 0)
+
+    async def anonymise(
+        self, individual_id: UUID, version: int, locality: str, placeholder: str, decimals: int
+    ) -> None:
+        """The record without the address, coordinates to ``decimals``, at ``version``; the plan stays.
+
+        With no record yet the row is kept as a marker at ``version``, so that an older record
+        arriving later is ignored instead of bringing the details back.
+        """
+        row = (
+            await self._session.execute(
+                sa.select(individuals.c.record).where(individuals.c.id == individual_id)
+            )
+        ).first()
+        if row is None:
+            await self._session.execute(
+                sa.insert(individuals).values(
+                    id=individual_id, version=version, locality=locality, record=None, plan=None
+                )
+            )
+            return
+        record = (
+            {**row.record, "address": placeholder, "location": _rounded(row.record["location"], decimals)}
+            if row.record
+            else None
+        )
+        await self._session.execute(
+            sa.update(individuals)
+            .where(individuals.c.id == individual_id)
+            .values(version=version, locality=locality, record=record)
+        )
+
     async def save(self, individual_id: UUID, individual: Individual | None, plan: AgreedPlan | None) -> None:
         """Insert or replace what the rota knows of one individual."""
         record = (
@@ -574,14 +655,14 @@ class IndividualRepository:
             if plan
             else None
         )
-        values = {
-            "version": individual.version if individual else 0,
-            "locality": individual.locality if individual else "",
-            "record": record,
-            "plan": document,
-        }
+        values: dict[str, Any] = {"record": record, "plan": document}
+        if individual is not None:
+            # Without a record the row keeps its version: a plan must not undo an anonymisation's.
+            values.update(version=individual.version, locality=individual.locality)
         updated = await self._session.execute(
             sa.update(individuals).where(individuals.c.id == individual_id).values(values)
         )
         if updated.rowcount == 0:  # type: ignore[attr-defined]
-            await self._session.execute(sa.insert(individuals).values(id=individual_id, **values))
+            await self._session.execute(
+                sa.insert(individuals).values({"id": individual_id, "version": 0, "locality": "", **values})
+            )

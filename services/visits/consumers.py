@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rounds.contracts.people import IndividualRegistered, IndividualUpdated
+from rounds.contracts.people import IndividualAnonymised, IndividualRegistered, IndividualUpdated
 from rounds.contracts.rota import VisitAllocated, VisitCancelled, VisitChanged, VisitScheduled
 from rounds.infra.cloudevents import Envelope
 from rounds.infra.consumer import Subscriptions
@@ -120,3 +120,11 @@ async def individual_registered(
 async def individual_updated(event: IndividualUpdated, envelope: Envelope, uow: VisitsUnitOfWork) -> None:
     """The individual may have moved or changed their phone."""
     await handlers.remember_home(uow, event)
+
+
+@subscriptions.on(IndividualAnonymised)
+async def individual_anonymised(
+    event: IndividualAnonymised, envelope: Envelope, uow: VisitsUnitOfWork
+) -> None:
+    """Retention ran out: the home's phone and address go, its coordinates keep one decimal."""
+    await handlers.anonymise_individual(uow, event)

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from rounds.contracts.base import Event
-from rounds.contracts.people import IndividualRegistered, IndividualUpdated
+from rounds.contracts.people import IndividualAnonymised, IndividualRegistered, IndividualUpdated
 from rounds.contracts.rota import VisitCancelled
 from rounds.contracts.visits import (
     ConcernRaised,
@@ -66,6 +66,8 @@ async def expect_visit(uow: VisitsUnitOfWork, visit: ExpectedVisit, defaults: Th
     known = await uow.visits.state(visit.visit_id, lock=True)
     if known is not None and known.visit.rota_updated_at > visit.rota_updated_at:
         return
+    if known is not None and known.visit.address == REMOVED:
+        visit = _without_home(visit)  # anonymised: a rota event from before must not bring it back
     await uow.visits.save(visit)
     state = replace(known, visit=visit) if known is not None else VisitState(visit=visit)
     if visit.cancelled:
@@ -100,6 +102,33 @@ async def remember_home(uow: VisitsUnitOfWork, event: IndividualRegistered | Ind
         event.phone,
         event.locality,
     )
+
+
+#: What replaces a removed address: the same placeholder people writes (docs/people.md, retention).
+REMOVED = "(anonymised)"
+#: Decimal places a home's coordinates keep once anonymised, as in people: a district, not a house.
+LOCATION_DECIMALS = 1
+
+
+def _without_home(visit: ExpectedVisit) -> ExpectedVisit:
+    """The visit with the placeholder address and the home's coordinates to one decimal."""
+    home = visit.home
+    if home is not None:
+        home = Point(round(home.lat, LOCATION_DECIMALS), round(home.lon, LOCATION_DECIMALS))
+    return replace(visit, address=REMOVED, home=home)
+
+
+async def anonymise_individual(uow: VisitsUnitOfWork, event: IndividualAnonymised) -> None:
+    """Retention ran out (docs/people.md, 000 K66): the home loses its phone and exact place.
+
+    The home takes the event's version (an older record arriving later is ignored); every expected
+    visit of the individual, past ones included, keeps its id, times, records and conditions but its
+    address becomes the placeholder and its coordinates keep one decimal. A redelivery finds the
+    version and changes nothing. Nothing is announced.
+    """
+    if not await uow.homes.anonymise(event.individual_id, event.version, event.locality, LOCATION_DECIMALS):
+        return
+    await uow.visits.anonymise(event.individual_id, REMOVED, LOCATION_DECIMALS)
 
 
 def is_cancellation(event: Event) -> bool:

@@ -176,6 +176,29 @@ class VisitRepository:
                 [{"visit_id": visit.visit_id, "worker_id": w} for w in visit.workers],
             )
 
+    async def anonymise(self, individual_id: UUID, placeholder: str, decimals: int) -> int:
+        """The individual's expected visits (history included) without the address, coordinates to
+        ``decimals``; ids, times, workers, records and conditions stay."""
+        ev = t.expected_visits
+        rows = (
+            await self._session.execute(
+                sa.select(ev.c.visit_id, ev.c.home_lat, ev.c.home_lon).where(
+                    ev.c.individual_id == individual_id
+                )
+            )
+        ).all()
+        for row in rows:
+            await self._session.execute(
+                sa.update(ev)
+                .where(ev.c.visit_id == row.visit_id)
+                .values(
+                    address=placeholder,
+                    home_lat=None if row.home_lat is None else round(row.home_lat, decimals),
+                    home_lon=None if row.home_lon is None else round(row.home_lon, decimals),
+                )
+            )
+        return len(rows)
+
     async def schedule_checks(self, checks: list[tuple[UUID, datetime | None]]) -> None:
         """When the monitor must look at each visit next, in one batched statement."""
         if not checks:
@@ -518,6 +541,42 @@ class HomeRepository:
             return False
         await self._session.execute(
             sa.update(t.homes).where(t.homes.c.individual_id == individual_id).values(**values)
+        )
+        return True
+
+    async def anonymise(self, individual_id: UUID, version: int, locality: str, decimals: int) -> bool:
+        """The home without its phone, coordinates to ``decimals``, at ``version`` (False: known newer).
+
+        With no home yet a row is kept at ``version`` with nothing in it, so that an older record
+        arriving later is ignored instead of bringing the details back.
+        """
+        row = (
+            await self._session.execute(sa.select(t.homes).where(t.homes.c.individual_id == individual_id))
+        ).first()
+        if row is None:
+            await self._session.execute(
+                sa.insert(t.homes).values(
+                    individual_id=individual_id,
+                    version=version,
+                    lat=None,
+                    lon=None,
+                    phone=None,
+                    locality=locality,
+                )
+            )
+            return True
+        if row.version >= version:
+            return False
+        await self._session.execute(
+            sa.update(t.homes)
+            .where(t.homes.c.individual_id == individual_id)
+            .values(
+                version=version,
+                lat=None if row.lat is None else round(row.lat, decimals),
+                lon=None if row.lon is None else round(row.lon, decimals),
+                phone=None,
+                locality=locality,
+            )
         )
         return True
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from rounds.contracts.people import (
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -238,6 +239,8 @@ subscriptions.on(IndividualUpdated)(_individual)
 async def _key_person(
     event: KeyPersonAdded | KeyPersonUpdated, envelope: Envelope, uow: AlertsUnitOfWork
 ) -> None:
+    if not await handlers.key_person_is_news(uow, event.individual_id):
+        return
     await uow.known.put_key_person(
         {
             "key_person_id": event.key_person_id,
@@ -260,6 +263,14 @@ async def _key_person(
 
 subscriptions.on(KeyPersonAdded)(_key_person)
 subscriptions.on(KeyPersonUpdated)(_key_person)
+
+
+@subscriptions.on(IndividualAnonymised)
+async def individual_anonymised(
+    event: IndividualAnonymised, envelope: Envelope, uow: AlertsUnitOfWork
+) -> None:
+    """Retention ran out: names, phones and e-mails of the individual and their key people go."""
+    await handlers.anonymise_individual(uow, event)
 
 
 @subscriptions.on(IndividualStatusChanged)

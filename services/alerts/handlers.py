@@ -23,6 +23,7 @@ from rounds.contracts.alerts import (
     AlertUpdated,
     NotificationStatusChanged,
 )
+from rounds.contracts.people import IndividualAnonymised
 from services.alerts.adapters.repository import AlertRecord
 from services.alerts.domain import grouping
 from services.alerts.domain.escalation import chain_at, deadline_after_severity_change, first_step, next_step
@@ -560,6 +561,27 @@ async def queue_notification(
                 at=now,
             )
         )
+
+
+#: What replaces a removed name: the same placeholder people writes (docs/people.md, retention).
+REMOVED = "(anonymised)"
+
+
+async def anonymise_individual(uow: AlertsUnitOfWork, event: IndividualAnonymised) -> None:
+    """Retention ran out (docs/people.md, 000 K66): alerts forgets who the individual and their key
+    people are and how to reach them; ids, alerts, incidents and message bodies stay (see the docs).
+
+    A redelivery finds the individual at the event's version and changes nothing.
+    """
+    await uow.known.anonymise_individual(
+        event.individual_id, event.version, event.locality, event.key_person_ids, REMOVED
+    )
+
+
+async def key_person_is_news(uow: AlertsUnitOfWork, individual_id: UUID) -> bool:
+    """Whether a key-person event may be kept: not once their individual was anonymised (people sends
+    none after that, so one arriving then is older news that would bring the details back)."""
+    return not await uow.known.is_anonymised(individual_id, REMOVED)
 
 
 def _individual_recipient(row: dict[str, Any]) -> Recipient:

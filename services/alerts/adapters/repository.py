@@ -547,6 +547,79 @@ class ReadModels:
         """Keep a key person's contact, consent and preferences."""
         return await self._upsert(known_key_people, "key_person_id", values)
 
+    async def anonymise_individual(
+        self,
+        individual_id: UUID,
+        version: int,
+        locality: str,
+        key_person_ids: Sequence[UUID],
+        placeholder: str,
+    ) -> bool:
+        """Names and contacts of the individual and their key people replaced (False: done already).
+
+        The individual's row takes ``version`` (kept as a row with nothing in it when alerts never
+        heard of them), so an older record is ignored; each key person is made inactive, with no
+        consent, channel or quiet hours, at one version more than alerts knew, as people does.
+        """
+        current = await self._session.scalar(
+            sa.select(known_individuals.c.version).where(known_individuals.c.individual_id == individual_id)
+        )
+        if current is not None and current >= version:
+            return False  # a redelivery, or people's retry under a new id
+        removed = {"version": version, "name": placeholder, "locality": locality, "phone": None}
+        if current is None:
+            await self._session.execute(
+                sa.insert(known_individuals).values(
+                    individual_id=individual_id,
+                    status="ended",
+                    language="en",
+                    time_zone="Europe/London",
+                    **removed,
+                )
+            )
+        else:
+            await self._session.execute(
+                sa.update(known_individuals)
+                .where(known_individuals.c.individual_id == individual_id)
+                .values(removed)
+            )
+        theirs = sa.or_(
+            known_key_people.c.individual_id == individual_id,
+            known_key_people.c.key_person_id.in_(key_person_ids),
+        )
+        await self._session.execute(
+            sa.update(known_key_people)
+            .where(theirs)
+            .values(
+                version=known_key_people.c.version + 1,
+                name=placeholder,
+                phone=None,
+                email=None,
+                consent=False,
+                informed_of=[],
+                preferred_channel=None,
+                quiet_hours_start=None,
+                quiet_hours_end=None,
+                active=False,
+            )
+        )
+        # The message history to them: where it went (phone, e-mail) and the text, which greets them
+        # by name and names the individual. Status, times and the alert it belonged to stay.
+        recipients = [str(individual_id), *(str(k) for k in key_person_ids)]
+        await self._session.execute(
+            sa.update(notifications)
+            .where(notifications.c.recipient_id.in_(recipients))
+            .values(address=None, body=placeholder)
+        )
+        return True
+
+    async def is_anonymised(self, individual_id: UUID, placeholder: str) -> bool:
+        """Whether the individual was anonymised (people never names them again after that)."""
+        name = await self._session.scalar(
+            sa.select(known_individuals.c.name).where(known_individuals.c.individual_id == individual_id)
+        )
+        return name == placeholder
+
     async def put_visit(self, values: dict[str, Any]) -> bool:
         """Keep a visit's individual, time and workers (no version: the rota's last word wins)."""
         return await self._upsert(known_visits, "visit_id", values, versioned=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rounds.contracts.people import (
     CarePlanAgreed,
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -75,6 +76,14 @@ async def individual_updated(
 ) -> None:
     """An individual's record as it now stands, status included."""
     await handlers_workforce.individual_status(uow, event)
+
+
+@subscriptions.on(IndividualAnonymised)
+async def individual_anonymised(
+    event: IndividualAnonymised, envelope: Envelope, uow: SupervisionUnitOfWork
+) -> None:
+    """Retention ran out: feedback no longer names who gave it; the individual makes no demand."""
+    await handlers_workforce.individual_anonymised(uow, event)
 
 
 @subscriptions.on(VisitScheduled)

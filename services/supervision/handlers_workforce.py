@@ -10,6 +10,7 @@ from uuid import UUID
 
 from rounds.contracts.people import (
     CarePlanAgreed,
+    IndividualAnonymised,
     IndividualRegistered,
     IndividualStatusChanged,
     IndividualUpdated,
@@ -89,6 +90,17 @@ async def individual_status(
 ) -> None:
     """Only an individual receiving care (active) makes demand; in hospital or ended, their plan waits."""
     await uow.workforce.keep_individual(event.individual_id, event.version, event.status == "active")
+
+
+async def individual_anonymised(uow: SupervisionUnitOfWork, event: IndividualAnonymised) -> None:
+    """Retention ran out (docs/people.md, 000 K66): feedback from the individual or their key people
+    keeps what was said but no longer who said it (``from_name`` goes).
+
+    Anonymised individuals have ended care, so they make no demand: the status is kept at the event's
+    version, and an older record arriving later is ignored. A redelivery changes nothing.
+    """
+    await uow.workforce.keep_individual(event.individual_id, event.version, False)
+    await uow.development.forget_names_from(event.individual_id, event.key_person_ids)
 
 
 # --- the skills-gap report ------------------------------------------------------------------------

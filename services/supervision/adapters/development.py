@@ -173,6 +173,20 @@ class DevelopmentRepository:
 
     # --- progression
 
+    async def forget_names_from(self, individual_id: UUID, key_person_ids: Sequence[UUID]) -> int:
+        """Feedback from the individual or their key people no longer names who gave it (the
+        individual was anonymised); the feedback itself, its source and ids stay. Returns rows changed."""
+        c = t.feedback.c
+        result = await self._session.execute(
+            sa.update(t.feedback)
+            .where(
+                sa.or_(c.individual_id == individual_id, c.key_person_id.in_(key_person_ids)),
+                c.from_name.is_not(None),
+            )
+            .values(from_name=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def add_evidence(self, evidence: ProgressionEvidence) -> None:
         """Store a piece of the progression portfolio."""
         values = {k: getattr(evidence, k) for k in _names(t.progression_evidence)}

@@ -133,6 +133,19 @@ def migrate(target: Annotated[str, typer.Argument(help="A service name, or all."
 
 
 @app.command()
+def retention() -> None:
+    """Anonymise the individuals whose retention has run out (people database; docs/people.md).
+
+    Run it once a day (the chart's CronJob does). It is idempotent: a second run the same day anonymises
+    nothing. It prints one JSON line of ids and counts only, never personal data.
+    """
+    # Imported here so the other commands do not load the people service.
+    from services.people.retention_job import main
+
+    main()
+
+
+@app.command()
 def broker(
     port: Annotated[
         int | None, typer.Option(help="Port to listen on.", show_default="19092, or a free one")

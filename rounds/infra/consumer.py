@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -150,21 +150,10 @@ class EventConsumer(Generic[U]):
                 await asyncio.sleep(1.0)
             finally:
                 self.assigned = False
-                await _stop_quietly(consumer)
+                await stop_quietly(consumer)
 
     def _new_consumer(self) -> AIOKafkaConsumer:
-        session_timeout = self._settings.kafka_session_timeout_ms
-        return AIOKafkaConsumer(
-            *self._subscriptions.topics,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            group_id=self.group_id,
-            client_id=f"{self.group_id}-consumer",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=session_timeout,
-            heartbeat_interval_ms=max(100, session_timeout // 6),
-            max_poll_records=200,
-        )
+        return group_consumer(self._settings, self._subscriptions.topics, self.group_id)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
@@ -311,7 +300,24 @@ class EventConsumer(Generic[U]):
         )
 
 
-async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
+def group_consumer(settings: ServiceSettings, topics: Iterable[str], group_id: str) -> AIOKafkaConsumer:
+    """A consumer in ``group_id`` that commits by hand; a new group starts at the earliest offset."""
+    session_timeout = settings.kafka_session_timeout_ms
+    return AIOKafkaConsumer(
+        *sorted(topics),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group_id,
+        client_id=f"{group_id}-consumer",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=session_timeout,
+        heartbeat_interval_ms=max(100, session_timeout // 6),
+        max_poll_records=200,
+    )
+
+
+async def stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    """Stop ``consumer``, ignoring a broker that is already gone."""
     try:
         await consumer.stop()
     except (KafkaError, OSError):

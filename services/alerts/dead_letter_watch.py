@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.exc import IntegrityError
 
 from rounds.infra.clock import Clock
+from rounds.infra.consumer import group_consumer, stop_quietly
 from rounds.infra.db import is_database_outage
 from rounds.infra.topology import load_topology
 from services.alerts import handlers
@@ -122,21 +123,11 @@ class DeadLetterWatcher:
                 await asyncio.sleep(1.0)
             finally:
                 self.assigned = False
-                await _stop_quietly(consumer)
+                await stop_quietly(consumer)
 
     def _new_consumer(self) -> AIOKafkaConsumer:
-        session_timeout = self._settings.kafka_session_timeout_ms
-        return AIOKafkaConsumer(
-            *sorted(self.topics),
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            group_id=self.group_id,
-            client_id=f"{self.group_id}-consumer",
-            enable_auto_commit=False,
-            # A new installation reports what is still kept on the topics (30 days), once each.
-            auto_offset_reset="earliest",
-            session_timeout_ms=session_timeout,
-            heartbeat_interval_ms=max(100, session_timeout // 6),
-        )
+        # A new installation reports what is still kept on the topics (30 days), once each.
+        return group_consumer(self._settings, self.topics, self.group_id)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
@@ -189,10 +180,3 @@ class DeadLetterWatcher:
                     letter.error,
                 )
             return stored
-
-
-async def _stop_quietly(consumer: AIOKafkaConsumer) -> None:
-    try:
-        await consumer.stop()
-    except (KafkaError, OSError):
-        log.debug("dead-letter watcher stop failed", exc_info=True)

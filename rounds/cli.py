@@ -136,8 +136,9 @@ def migrate(target: Annotated[str, typer.Argument(help="A service name, or all."
 def retention() -> None:
     """Anonymise the individuals whose retention has run out (people database; docs/people.md).
 
-    Run it once a day (the chart's CronJob does). It is idempotent: a second run the same day anonymises
-    nothing. It prints one JSON line of ids and counts only, never personal data.
+    Run it once a day; the chart's CronJob does. Idempotent: a second run anonymises nothing.
+
+    Prints one JSON line of ids and counts only, never personal data.
     """
     # Imported here so the other commands do not load the people service.
     from services.people.retention_job import main

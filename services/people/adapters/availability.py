@@ -9,7 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.people.adapters.repository import StaleVersion
+from services.people.adapters.repository import StaleVersion, put_versioned
 from services.people.adapters.tables import worker_absences, worker_availability
 from services.people.domain.availability import (
     Absence,
@@ -58,16 +58,9 @@ class AvailabilityRepository:
             "max_working_minutes_per_day": pattern.max_working_minutes_per_day,
             "version": version,
         }
-        if version == 1:
-            await self._session.execute(sa.insert(worker_availability).values(worker_id=worker_id, **values))
-            return
-        result = await self._session.execute(
-            sa.update(worker_availability)
-            .where(worker_availability.c.worker_id == worker_id, worker_availability.c.version == version - 1)
-            .values(**values)
+        await put_versioned(
+            self._session, worker_availability, worker_availability.c.worker_id, worker_id, values
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion(str(worker_id))
 
     async def add_absence(self, absence: Absence) -> None:
         """Store a new absence."""

@@ -9,7 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.people.adapters.repository import StaleVersion
+from services.people.adapters.repository import StaleVersion, put_versioned
 from services.people.adapters.tables import localities, on_call_cover, on_call_gap_reports, on_call_shifts
 from services.people.domain.oncall import CoverRequirement, CoverWindow, Gap, OnCallShift, ShiftStatus
 
@@ -159,16 +159,7 @@ class OnCallRepository:
             "levels_required": cover.levels_required,
             "version": version,
         }
-        if version == 1:
-            await self._session.execute(sa.insert(on_call_cover).values(locality=locality, **values))
-            return
-        result = await self._session.execute(
-            sa.update(on_call_cover)
-            .where(on_call_cover.c.locality == locality, on_call_cover.c.version == version - 1)
-            .values(**values)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion(locality)
+        await put_versioned(self._session, on_call_cover, on_call_cover.c.locality, locality, values)
 
     async def last_gaps(self, locality: str) -> list[Gap] | None:
         """The gaps last announced for the locality (None: never announced)."""

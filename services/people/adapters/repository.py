@@ -32,6 +32,24 @@ class StaleVersion(Exception):
     """The row changed since it was read (optimistic concurrency lost the race)."""
 
 
+async def put_versioned(
+    session: AsyncSession, table: sa.Table, key: sa.Column[Any], key_value: object, values: dict[str, Any]
+) -> None:
+    """Insert the row at ``values["version"]`` 1, else update it from the version before.
+
+    :class:`StaleVersion` when the row is no longer at that version (someone saved in between).
+    """
+    version = values["version"]
+    if version == 1:
+        await session.execute(sa.insert(table).values({key.name: key_value, **values}))
+        return
+    result = await session.execute(
+        sa.update(table).where(key == key_value, table.c.version == version - 1).values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(str(key_value))
+
+
 class WorkerRepository:
     """Workers in the people database."""
 

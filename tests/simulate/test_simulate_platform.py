@@ -129,7 +129,9 @@ async def test_a_simulated_window_through_the_real_platform(
         assert staffed, f"the greedy plan staffed none of the test's visits: {state['result']}"
         nobody = next(v for v in ours if not v["workers"])
 
-        until = (start + timedelta(seconds=45)).time()
+        # A stay is half the planned 5 minutes (the duration factor's floor): the task is due 75 s in, the
+        # check-out 150 s in. Until 105 s: the task is always sent, however fast the set-up went.
+        until = (start + timedelta(seconds=105)).time()
         options = SimulationOptions(
             size="tiny", seed=7, day=today, follow=True, until=until, plan=False, rates=PROMPT, speed=100_000
         )

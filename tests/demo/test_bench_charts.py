@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from rounds.bench._charts import cdf_chart, line_chart
+from rounds.cli import app
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -53,3 +57,56 @@ def test_nothing_to_draw_is_refused_naming_what_is_empty(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="sample sets with no values: lag"):
         cdf_chart(tmp_path / "d.png", "t", "x", {"lag": []})
     assert not list(tmp_path.iterdir())
+
+
+def _step(offered: int, accepted: float, p50: float, p95: float, p99: float) -> dict[str, Any]:
+    return {"offered_per_s": offered, "accepted_per_s": accepted, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99}
+
+
+def _ingest_json(path: Path) -> Path:
+    # The keys rounds bench ingest writes (the few the charts read, and the machine facts).
+    result = {
+        "benchmark": "telemetry ingest through the gateway",
+        "database": "sqlite",
+        "step_seconds": 5.0,
+        "steps": [
+            _step(25, 25.0, 6.1, 9.0, 14.2),
+            _step(50, 49.8, 7.0, 12.5, 30.1),
+            _step(100, 81.0, 90, 400, 950),
+        ],
+        "machine": {"cores": 2, "memory_bytes": 8 * 2**30, "python": "3.11.9", "platform": "Linux"},
+        "ran_at": "2026-11-23T17:00:00+00:00",
+    }
+    path.write_text(json.dumps(result), encoding="utf-8")
+    return path
+
+
+def test_rounds_bench_chart_draws_ingest_latency_and_throughput_into_a_folder(tmp_path: Path) -> None:
+    source = _ingest_json(tmp_path / "bench-ingest.json")
+    out = tmp_path / "img"
+    result = CliRunner().invoke(app, ["bench", "chart", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == [
+        "bench-ingest-latency.png",
+        "bench-ingest-throughput.png",
+    ]
+    assert all(_is_png(path) for path in out.iterdir())
+
+
+def test_a_png_out_names_each_chart_after_it(tmp_path: Path) -> None:
+    source = _ingest_json(tmp_path / "run.json")
+    result = CliRunner().invoke(app, ["bench", "chart", str(source), "--out", str(tmp_path / "quick.png")])
+    assert result.exit_code == 0, result.output
+    assert _is_png(tmp_path / "quick-latency.png")
+    assert _is_png(tmp_path / "quick-throughput.png")
+
+
+def test_a_benchmark_without_charts_is_refused_naming_those_with_them(tmp_path: Path) -> None:
+    source = tmp_path / "rota.json"
+    source.write_text(json.dumps({"benchmark": "rota solver", "steps": []}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["bench", "chart", str(source)])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())  # rich wraps the line at the terminal's width
+    assert "no charts for benchmark 'rota solver'" in said
+    assert "charts exist for: 'telemetry ingest through the gateway'" in said
+    assert not list(tmp_path.glob("*.png"))

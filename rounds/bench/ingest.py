@@ -55,6 +55,7 @@ from rounds.bench._ingest_load import (
 )
 from rounds.bench._ingest_platform import CpuMeter, TopicCount, drained, platform
 from rounds.bench._machine import machine_facts
+from rounds.bench.charts import draw
 from rounds.bench.visits import _seed
 from rounds.embedded.broker import EmbeddedBroker
 from services.visits.domain.visits import ExpectedVisit
@@ -351,6 +352,9 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="CI size: two small steps, 3 s each (under a minute)")
         ] = False,
         out: Annotated[Path, typer.Option(help="where to write the JSON")] = Path("bench-ingest.json"),
+        chart: Annotated[
+            Path | None, typer.Option(help="also draw PNG charts: a folder or x.png (see rounds bench chart)")
+        ] = None,
     ) -> None:
         """Telemetry through the gateway into visits and onto Kafka: events/s and p50/p95/p99 at rising
         load, against a bare FastAPI endpoint and raw aiokafka produce on the same machine."""
@@ -397,6 +401,8 @@ def register(app: typer.Typer) -> None:
         for table in tables(result):
             console.print(table)
         console.print(verdict(result))
+        for drawn in draw(result, chart) if chart is not None else []:
+            console.print(f"chart written to {drawn}")
         console.print(
             f"load average at the end {result['load_average_at_end']} on {result['machine']['cores']} cores; "
             f"JSON written to {out}"

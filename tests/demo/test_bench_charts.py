@@ -110,3 +110,13 @@ def test_a_benchmark_without_charts_is_refused_naming_those_with_them(tmp_path: 
     assert "no charts for benchmark 'rota solver'" in said
     assert "charts exist for: 'telemetry ingest through the gateway'" in said
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_the_ingest_charts_are_keyed_by_the_name_rounds_bench_ingest_writes() -> None:
+    # A renamed benchmark would leave `rounds bench ingest --chart` refusing its own JSON; the full run
+    # needs a broker and half a minute, so the name is checked in the source it is written from.
+    from rounds.bench import ingest
+    from rounds.bench.charts import CHARTS, INGEST
+
+    assert f'"benchmark": "{INGEST}"' in Path(ingest.__file__).read_text(encoding="utf-8")
+    assert INGEST in CHARTS

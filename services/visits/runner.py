@@ -1,8 +1,13 @@
-"""The monitor's loop: look for passed thresholds every fraction of a second, raise them, repeat.
+"""The monitor's loop: raise the thresholds that passed, sleep until the next one, repeat.
 
 Its state lives in the database (each visit's next check, the conditions raised), so a restarted
 process catches up with everything that fell due while it was down, and several replicas share
 the work without raising anything twice (see :func:`services.visits.handlers.run_monitor`).
+
+It sleeps until the earliest next check stored, not for a fixed interval: a threshold is raised
+milliseconds after it passes rather than up to a poll interval later (issue 11's alert latency). It
+never sleeps longer than ``poll_seconds``, so a visit added or moved by another process (the rota's
+events reach any replica) with an earlier deadline is still seen within that.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from services.visits.domain.monitor import Thresholds
 from services.visits.unit_of_work import VisitsUnitOfWork
 
 log = logging.getLogger(__name__)
+
+#: Woken this long after a deadline, so the pass's ``now`` is past it (timers may fire a hair early).
+AFTER_DEADLINE_SECONDS = 0.002
+#: The shortest pause between passes: a deadline another replica holds locked is not spun on.
+SHORTEST_PAUSE_SECONDS = 0.01
 meter = metrics.get_meter(__name__)
 raised_counter = meter.create_counter(
     "rounds.visits.monitor.raised", description="Conditions the monitor raised"
@@ -67,11 +77,23 @@ class Monitor:
             if done.visits < self._batch_size:
                 return total
 
+    async def pause(self) -> float:
+        """Seconds until the earliest next check stored (just after it), at most ``poll_seconds``."""
+        async with self._unit_of_work() as uow:
+            earliest = await uow.visits.earliest_check()
+            now = uow.clock.now()
+        if earliest is None:
+            return self._poll_seconds
+        wait = (earliest - now).total_seconds() + AFTER_DEADLINE_SECONDS
+        return min(self._poll_seconds, max(SHORTEST_PAUSE_SECONDS, wait))
+
     async def run(self) -> None:
-        """Look every ``poll_seconds``; a database outage is waited out, never fatal."""
+        """Pass, then sleep until the next deadline; a database outage is waited out, never fatal."""
         while True:
+            pause = self._poll_seconds
             try:
                 await self.run_once()
+                pause = await self.pause()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -79,4 +101,4 @@ class Monitor:
                     log.warning("monitor waiting for the database: %r", exc)
                 else:
                     log.exception("monitor pass failed; trying again")
-            await asyncio.sleep(self._poll_seconds)
+            await asyncio.sleep(pause)

@@ -30,7 +30,10 @@ class VisitsSettings(ServiceSettings):
     overdue_grace_minutes: float = Field(default=30.0, ge=0)
     monitor_enabled: bool = True
     monitor_poll_seconds: float = Field(
-        default=0.5, gt=0, description="How often the monitor looks for passed thresholds (fires within 2 s)."
+        default=0.5,
+        gt=0,
+        description="The longest the monitor sleeps: it wakes at the next deadline stored, and at least "
+        "this often for visits another process added with an earlier one.",
     )
     monitor_batch_size: int = Field(default=200, ge=1)
 

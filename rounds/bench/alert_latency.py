@@ -282,7 +282,7 @@ def register(app: typer.Typer) -> None:
         ] = 60.0,
         lead_seconds: Annotated[
             float, typer.Option(min=1, help="From seeding the missed visits to the window's start.")
-        ] = 30.0,
+        ] = 90.0,
         database: Annotated[
             str, typer.Option(help="sqlite, or postgres (throwaway, 127.0.0.1:5432).")
         ] = "sqlite",

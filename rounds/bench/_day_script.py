@@ -102,7 +102,14 @@ def _allocated(
     return out
 
 
-def script(visits: int, seed: int, day: date, run: str, provider: Provider | None = None) -> ScriptedDay:
+def script(
+    visits: int,
+    seed: int,
+    day: date,
+    run: str,
+    provider: Provider | None = None,
+    rates: DayRates | None = None,
+) -> ScriptedDay:
     """The day of ``visits`` visits: whole branches, then a seeded sample of one for the rest."""
     provider = provider or generate(BRANCH_SIZE, seed, day)
     template = planned_visits(provider, day)
@@ -114,9 +121,7 @@ def script(visits: int, seed: int, day: date, run: str, provider: Provider | Non
         if left < len(template):
             chosen = random.Random(f"{seed}/sample/{left}").sample(template, left)  # noqa: S311 - not security
         branch_visits = _allocated(chosen, workers, branch, run)
-        day_script = script_day(
-            provider, day, branch_visits, seed + branch, DayRates(), pinned={"sick": None}
-        )
+        day_script = script_day(provider, day, branch_visits, seed + branch, rates, pinned={"sick": None})
         scripted.branches.append((branch_visits, day_script.actions))
         scripted.missed |= set(day_script.missed)
         scripted.never_checked_out |= set(day_script.never_checked_out)

@@ -50,6 +50,7 @@ from rounds.bench._day_script import (
 from rounds.bench._ingest_load import clients, load_average
 from rounds.bench._ingest_platform import CpuMeter
 from rounds.bench._machine import machine_facts
+from rounds.demo.day import DayRates
 from rounds.demo.generator import generate
 from rounds.embedded.broker import EmbeddedBroker
 from rounds.infra.clock import SystemClock
@@ -141,13 +142,17 @@ async def run(
     settle_timeout: float = 600.0,
     progress: Progress | None = None,
     broker_pid: int | None = None,
+    rates: DayRates | None = None,
 ) -> dict[str, Any]:
-    """Script, seed, play and count one compressed day; the result as JSON-ready data."""
+    """Script, seed, play and count one compressed day; the result as JSON-ready data.
+
+    ``rates`` (how often visits are missed, workers never check out...) default to the simulator's.
+    """
     work = Path(tempfile.mkdtemp(prefix="rounds-bench-day-"))
     began = time.perf_counter()
     day = datetime.now(ZoneInfo("Europe/London")).date()
     provider = generate(BRANCH_SIZE, seed_value, day)
-    scripted = script(visits, seed_value, day, uuid.uuid4().hex[:12], provider)
+    scripted = script(visits, seed_value, day, uuid.uuid4().hex[:12], provider, rates)
     origin, last = scripted.span()
     speed = (last - origin).total_seconds() / day_seconds
     thresholds = compressed_thresholds(speed)

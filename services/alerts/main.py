@@ -67,6 +67,7 @@ class AlertsRuntime(ServiceRuntime[AlertsUnitOfWork]):
         """A fresh unit of work that knows the provider's rules."""
         uow = super().unit_of_work()
         uow.policy = self.policy
+        uow.notifications_queued = self.runner.wake
         return uow
 
     async def start(self) -> None:

@@ -8,6 +8,7 @@ escalation is claimed by the alert's revision, a send by a lease on the notifica
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -49,10 +50,21 @@ class AlertRunner:
         self._batch = batch_size
         self._lease = lease
         self._feed = feed
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """A notification was queued: tick now rather than at the end of the interval."""
+        self._wake.set()
 
     async def run(self, interval: float) -> None:
-        """Tick forever, waiting out a database outage."""
+        """Tick every ``interval`` or as soon as :meth:`wake` is called, waiting out a database outage.
+
+        Woken, a page is handed to its channel moments after its alert is stored instead of up to an
+        interval later (issue 11: threshold -> notification dispatched p99 <= 2 s). Retries, escalation
+        deadlines and the other replicas' queued work are still found by the interval's tick.
+        """
         while True:
+            self._wake.clear()  # a wake during the tick calls for another one straight after
             try:
                 await self.tick()
             except Exception as exc:
@@ -60,7 +72,8 @@ class AlertRunner:
                     log.exception("alerts runner tick failed")
                 else:
                     log.warning("alerts runner waiting for the database: %r", exc)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
 
     async def tick(self) -> tuple[int, int]:
         """Escalate every due alert and attempt every due notification; returns (escalated, attempted).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rounds.infra.unit_of_work import UnitOfWork
@@ -27,6 +29,15 @@ class AlertsUnitOfWork(UnitOfWork):
     dead_letters: DeadLetterRepository
     # The provider's rules and channel switches; the runtime sets it from the settings.
     policy: AlertPolicy = AlertPolicy()
+    # Told after a commit that queued notifications; the runtime sets it to the runner's wake.
+    notifications_queued: Callable[[], None] | None = None
+
+    async def commit(self) -> None:
+        """Commit; then, if notifications were queued, tell the runner so it sends them at once."""
+        await super().commit()
+        if self.notifications.queued and self.notifications_queued is not None:
+            self.notifications.queued = 0
+            self.notifications_queued()
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.alerts = AlertRepository(session)

@@ -386,6 +386,7 @@ class NotificationRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.queued = 0  # added in this unit of work: its commit wakes the runner
 
     async def exists(self, dedupe_key: str) -> bool:
         """Whether a notification with this cause, recipient and kind was already made."""
@@ -406,6 +407,7 @@ class NotificationRepository:
     async def add(self, values: dict[str, Any]) -> None:
         """Store a new notification."""
         await self._session.execute(sa.insert(notifications).values(**values))
+        self.queued += 1
 
     async def get(self, notification_id: UUID) -> NotificationRecord | None:
         """One notification, or None."""

@@ -28,6 +28,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler
 
 from rounds.infra.settings import PlatformSettings
 
@@ -112,7 +113,7 @@ def setup_telemetry(service: str, settings: PlatformSettings) -> TracerProvider:
         return current
     configure_logging(service, settings.log_level)
     resource = Resource.create({"service.name": f"rounds-{service}", "service.namespace": "rounds"})
-    tracer_provider = TracerProvider(resource=resource)
+    tracer_provider = TracerProvider(resource=resource, sampler=_sampler(settings))
     readers: list[MetricReader] = []
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -126,6 +127,17 @@ def setup_telemetry(service: str, settings: PlatformSettings) -> TracerProvider:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
     return tracer_provider
+
+
+def _sampler(settings: PlatformSettings) -> Sampler | None:
+    """Record spans only when something exports them.
+
+    With an exporter, ``None`` lets the SDK read ``OTEL_TRACES_SAMPLER`` (default: parent-based,
+    always on). Without one, recording spans that nobody reads cost a tenth of a request's CPU;
+    unrecorded spans still carry trace ids, so logs and ``traceparent`` headers keep them.
+    """
+    exported = settings.otel_exporter_otlp_endpoint or settings.trace_file
+    return None if exported else ALWAYS_OFF
 
 
 def inject_traceparent() -> dict[str, str]:

@@ -183,22 +183,43 @@ class AuditLog:
         self._pending: list[dict[str, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
+        self._queued: list[tuple[AuditEntry, asyncio.Future[int]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, entry: AuditEntry) -> int:
-        """Append ``entry`` and return its sequence number; :class:`AuditUnavailable` when it cannot."""
-        try:
-            async with self._sessions.begin() as session:
-                result = await session.execute(
-                    audit_records.insert().values(**vars(entry)).returning(audit_records.c.seq)
-                )
-                return int(result.scalar_one())
-        except (sa.exc.SQLAlchemyError, OSError) as exc:
-            log.error("audit trail not writable, refusing %s %s: %r", entry.method, entry.path, exc)
-            raise AuditUnavailable(
-                "The gateway cannot record this request in the audit trail, so it did not send it on. "
-                "Nothing was read or changed. Try again shortly.",
-                headers={"Retry-After": "5"},
-            ) from exc
+        """Append ``entry`` and return its sequence number; :class:`AuditUnavailable` when it cannot.
+
+        Group commit: entries that arrive while a write is under way go together in the next one
+        transaction, and each caller still waits until its own entry is committed. One request alone
+        is written at once; under load one commit serves many requests.
+        """
+        written: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queued.append((entry, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return await written
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                async with self._sessions.begin() as session:
+                    result = await session.execute(
+                        audit_records.insert().returning(audit_records.c.seq, sort_by_parameter_order=True),
+                        [vars(entry) for entry, _ in batch],
+                    )
+                    seqs = [int(seq) for seq in result.scalars()]
+            except (sa.exc.SQLAlchemyError, OSError) as exc:
+                log.error("audit trail not writable, refusing %d requests: %r", len(batch), exc)
+                _refuse(batch, exc)
+                continue
+            except BaseException as exc:  # cancelled at shutdown: nobody may wait for ever
+                _refuse(batch + self._queued, exc)
+                self._queued = []
+                raise
+            for (_, written), seq in zip(batch, seqs, strict=True):
+                if not written.done():  # its caller may have gone; the record stands all the same
+                    written.set_result(seq)
 
     async def record_outcome(self, seq: int, status: int) -> None:
         """Note the status request ``seq`` ended with; written with others shortly after (best effort).
@@ -275,13 +296,30 @@ class AuditLog:
             return False
 
     async def close(self) -> None:
-        """Write the outcomes still pending and release the database connections."""
+        """Write the records and outcomes still pending and release the database connections."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer
         if self._flusher is not None:
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         await self.flush()
         await self._engine.dispose()
+
+
+def _refuse(batch: Sequence[tuple[AuditEntry, asyncio.Future[int]]], cause: BaseException) -> None:
+    """Fail the requests of ``batch`` whose entries could not be written, as unaudited ones."""
+    for _, written in batch:
+        if written.done():
+            continue
+        unavailable = AuditUnavailable(
+            "The gateway cannot record this request in the audit trail, so it did not send it on. "
+            "Nothing was read or changed. Try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+        unavailable.__cause__ = cause
+        written.set_exception(unavailable)
 
 
 def _upgrade(url: str) -> None:

@@ -4,6 +4,7 @@ SQLite and Postgres, queryable by the registered manager (issue 8; 000 P14-P16 f
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -202,3 +203,44 @@ async def test_outcomes_still_pending_at_shutdown_are_written(database_url: str)
     finally:
         await reopened.close()
     assert (record.seq, record.status, record.entry) == (seq, 200, entry)
+
+
+async def test_records_arriving_together_share_a_commit_and_each_gets_its_own_seq(
+    database_url: str,
+) -> None:
+    clock = FrozenClock(NOON)
+    log = await open_audit_log(database_url, clock)
+    actor = actor_from_claims({"sub": "w-1", "role": "care_worker", "worker_id": "W1"})
+    decision = Decision(True, "the worker's own visit", {"worker_id": "W1"}, "/visits/{visit_id}/**")
+    entries = [
+        audit_entry(
+            actor=actor,
+            decision=decision,
+            method="POST",
+            service="visits",
+            path=f"/v1/visits/visits/V{n}/check-in",
+            localities=[],
+            at=clock.now(),
+            request_id=f"r{n}",
+            client_address=None,
+            purpose=None,
+        )
+        for n in range(40)
+    ]
+    commits = 0
+
+    def counted(*_: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    sa.event.listen(log._engine.sync_engine, "commit", counted)
+    try:
+        seqs = await asyncio.gather(*(log.record(entry) for entry in entries))
+        stored = await log.query(AuditFilter(worker_id="W1", limit=100))
+    finally:
+        await log.close()
+    # Each caller got the seq of its own entry, and far fewer commits than requests were made.
+    by_seq = {record.seq: record.entry for record in stored}
+    assert [by_seq[seq] for seq in seqs] == entries
+    assert len(set(seqs)) == 40
+    assert 1 <= commits <= 3

@@ -75,6 +75,21 @@ def _too_large(max_bytes: int) -> BodyTooLarge:
     )
 
 
+# Bodies up to this size are read whole and sent as bytes; larger ones (uploads, exports) stream.
+SMALL_BODY_BYTES = 64 * 1024
+
+
+def _is_small(content_length: str | None) -> bool:
+    return content_length is not None and content_length.isdigit() and int(content_length) <= SMALL_BODY_BYTES
+
+
+async def small_body(request: Request, body: RequestBody | None) -> bytes | RequestBody | None:
+    """The body as bytes when its declared length is small (cheaper to send, and can be re-sent)."""
+    if body is not None and _is_small(request.headers.get("content-length")):
+        return b"".join([chunk async for chunk in body])
+    return body
+
+
 def request_body(request: Request, max_bytes: int) -> RequestBody | None:
     """The body to forward, or ``None`` when the request has none (HTTP/1.1 framing says which).
 
@@ -183,7 +198,7 @@ class ServiceProxy:
             actor=actor,
         )
         try:
-            upstream = await self._send(request.method, url, headers, body)
+            upstream = await self._send(request.method, url, headers, await small_body(request, body))
         except ClientDisconnect:
             # The caller hung up while its body was on the way; nobody is left to answer.
             log.info("caller left during %s %s to %s", request.method, url.path, service)
@@ -220,16 +235,35 @@ class ServiceProxy:
                 service=service,
             ) from exc
         breaker.record_success()
-        response = StreamingResponse(
-            _relay(upstream, service),
-            status_code=upstream.status_code,
-            background=BackgroundTask(upstream.aclose),
-        )
+        if _is_small(upstream.headers.get("content-length")):
+            # Most answers are a few hundred bytes: read them whole rather than pay for a stream.
+            try:
+                content = await _read_raw(upstream)
+            except httpx.HTTPError as exc:
+                log.warning("%s broke off its response to %s: %r", service, url.path, exc)
+                raise BadGateway(
+                    f"The {service} service broke off its answer. "
+                    "The request may or may not have been applied: check before repeating it.",
+                    service=service,
+                ) from exc
+            finally:
+                await upstream.aclose()
+            response = Response(content=content, status_code=upstream.status_code)
+        else:
+            response = StreamingResponse(
+                _relay(upstream, service),
+                status_code=upstream.status_code,
+                background=BackgroundTask(upstream.aclose),
+            )
         response.raw_headers = downstream_response_headers(upstream.headers.raw)
         return response
 
     async def _send(
-        self, method: str, url: httpx.URL, headers: list[tuple[bytes, bytes]], body: RequestBody | None
+        self,
+        method: str,
+        url: httpx.URL,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | RequestBody | None,
     ) -> httpx.Response:
         retries = self._settings.connect_retries if method in IDEMPOTENT_METHODS else 0
         for attempt in range(retries + 1):
@@ -241,10 +275,17 @@ class ServiceProxy:
                 # headers (Accept-Encoding in particular) do not replace what the caller asked for.
                 return await self._client.send(upstream_request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout):
-                if attempt == retries or (body is not None and body.started):
+                if attempt == retries or (isinstance(body, RequestBody) and body.started):
                     raise
             await self._sleep(self._settings.retry_backoff_seconds * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _read_raw(upstream: httpx.Response) -> bytes:
+    """The whole body, still encoded; a transport that answered in memory has it read already."""
+    if upstream.is_stream_consumed:
+        return upstream.content
+    return b"".join([chunk async for chunk in upstream.aiter_raw()])
 
 
 async def _relay(upstream: httpx.Response, service: str) -> AsyncIterator[bytes]:

@@ -16,7 +16,7 @@ from starlette.types import Message
 
 from gateway.circuit import CircuitState
 from gateway.errors import ServiceUnavailable
-from gateway.proxy import ServiceProxy
+from gateway.proxy import SMALL_BODY_BYTES, ServiceProxy
 from gateway.settings import GatewaySettings
 
 
@@ -122,11 +122,23 @@ async def test_a_put_body_is_sent_whole_on_the_retry(settings: GatewaySettings) 
     assert script.bodies == [b'{"name": "Ann"}']
 
 
-async def test_a_body_already_partly_sent_is_not_sent_again(settings: GatewaySettings) -> None:
+async def test_a_streamed_body_already_partly_sent_is_not_sent_again(settings: GatewaySettings) -> None:
+    large = b'{"notes": "' + b"x" * SMALL_BODY_BYTES + b'"}'
     script = Script(failures=1, read_before_failing=True)
-    _, outcome = await forward(script, settings, incoming("PUT", "/v1/people/workers", b'{"name": "Ann"}'))
+    _, outcome = await forward(script, settings, incoming("PUT", "/v1/people/workers", large))
     assert isinstance(outcome, ServiceUnavailable)
     assert script.attempts == 1
+
+
+async def test_a_small_body_is_held_whole_so_an_idempotent_request_is_sent_again_complete(
+    settings: GatewaySettings,
+) -> None:
+    script = Script(failures=1, read_before_failing=True)
+    _, outcome = await forward(script, settings, incoming("PUT", "/v1/people/workers", b'{"name": "Ann"}'))
+    assert isinstance(outcome, httpx.Response)
+    assert outcome.status_code == 200
+    assert script.attempts == 2
+    assert script.bodies == [b'{"name": "Ann"}']
 
 
 async def test_retries_stop_after_two(settings: GatewaySettings) -> None:

@@ -75,13 +75,14 @@ class Apps:
     async def _send(self, send: Send) -> None:
         played = self.played
         headers = self._headers(send.worker_id)
+        path, body = send.request()
         played.sent[send.kind] += 1
         deadline = time.perf_counter() + RETRY_SECONDS
         played.first_sent = played.first_sent or time.perf_counter()
         while True:
             try:
                 async with self._limit:
-                    response = await self._client.post(send.path, json=send.body, headers=headers)
+                    response = await self._client.post(path, json=body, headers=headers)
                 status = response.status_code
             except httpx.HTTPError as error:
                 status, response = 0, None
@@ -102,7 +103,7 @@ class Apps:
         else:
             played.refused[status] += 1
             if response is not None:
-                played.errors.append(f"{send.kind} {send.path}: {status} {response.text[:150]}")
+                played.errors.append(f"{send.kind} {path}: {status} {response.text[:150]}")
         self._advance()
 
     async def _chain(self, chain: list[Send]) -> None:

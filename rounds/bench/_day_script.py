@@ -44,14 +44,27 @@ THRESHOLD_MINUTES = {"late_after": 15.0, "missed_after": 60.0, "overrun_after": 
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """One record a worker's app sends, ``due_s`` seconds after the compressed day starts."""
+    """One record a worker's app sends, ``due_s`` seconds after the compressed day starts.
+
+    The request is built when it is sent (:meth:`request`): a national day holds millions of these.
+    """
 
     due_s: float
     worker_id: str
-    kind: str
-    path: str
-    body: dict[str, Any]
     record_id: str
+    action: WorkerAction  # on the real clock
+
+    @property
+    def kind(self) -> str:
+        """The kind of record (``check_in``, ``task_done``...)."""
+        return self.action.kind.value
+
+    def request(self) -> tuple[str, dict[str, Any]]:
+        """The gateway path and JSON body of the record."""
+        request = request_for(self.action, self.record_id)
+        if request is None:  # chains() leaves out what is not a record
+            raise ValueError(f"{self.action.kind} is not sent to the visits service")
+        return request
 
 
 @dataclass
@@ -77,6 +90,10 @@ class ScriptedDay:
         """How many records the apps send."""
         return sum(len(actions) for _, actions in self.branches)
 
+    def uuid_of(self, visit_id: str | None) -> str:
+        """The visit's id in this run (unique per run: a shared broker keeps earlier runs' events)."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rounds-bench-day/{self.run}/{visit_id}"))
+
     def span(self) -> tuple[datetime, datetime]:
         """The day's origin and the instant its last record is sent (simulated clock)."""
         zone = ZoneInfo("Europe/London")
@@ -85,20 +102,18 @@ class ScriptedDay:
         return origin, last
 
 
-def _visit_id(run: str, branch: int, template_id: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"rounds-bench-day/{run}/{branch}/{template_id}"))
+def _allocated(visits: list[ScheduledVisit], workers: list[str], branch: int) -> list[ScheduledVisit]:
+    """The branch's visits (ids ``<branch>/<template id>``), given to its visiting workers in turn.
 
-
-def _allocated(
-    visits: list[ScheduledVisit], workers: list[str], branch: int, run: str
-) -> list[ScheduledVisit]:
-    """The branch's visits with run-unique ids, given to its visiting workers in turn (double-ups: two)."""
+    The ids, and so each visit's fate in the script, are the same in every run of the same day and
+    seed; :meth:`ScriptedDay.uuid_of` makes them unique per run where they leave the script.
+    """
     turn = 0
     out: list[ScheduledVisit] = []
     for visit in sorted(visits, key=lambda v: (v.planned_start, v.visit_id)):
         refs = tuple(workers[(turn + k) % len(workers)] for k in range(visit.workers_required))
         turn += visit.workers_required
-        out.append(replace(visit, visit_id=_visit_id(run, branch, visit.visit_id), worker_refs=refs))
+        out.append(replace(visit, visit_id=f"{branch}/{visit.visit_id}", worker_refs=refs))
     return out
 
 
@@ -120,7 +135,7 @@ def script(
         chosen = template
         if left < len(template):
             chosen = random.Random(f"{seed}/sample/{left}").sample(template, left)  # noqa: S311 - not security
-        branch_visits = _allocated(chosen, workers, branch, run)
+        branch_visits = _allocated(chosen, workers, branch)
         day_script = script_day(provider, day, branch_visits, seed + branch, rates, pinned={"sick": None})
         scripted.branches.append((branch_visits, day_script.actions))
         scripted.missed |= set(day_script.missed)
@@ -168,7 +183,7 @@ def expected_visits(day: ScriptedDay, provider: Provider, clock: Compression) ->
             home = individual.address.location
             out.append(
                 ExpectedVisit(
-                    visit_id=uuid.UUID(visit.visit_id),
+                    visit_id=uuid.UUID(day.uuid_of(visit.visit_id)),
                     individual_id=uuid.uuid5(
                         uuid.NAMESPACE_URL, f"{day.run}/{branch}/{visit.individual_ref}"
                     ),
@@ -196,8 +211,8 @@ def expected_visits(day: ScriptedDay, provider: Provider, clock: Compression) ->
 def chains(day: ScriptedDay, clock: Compression) -> list[list[Send]]:
     """What each worker's app sends for each visit, in order; chains ordered by their first record.
 
-    Record ids are the simulator's (:func:`rounds.simulate.driver.record_id`): the same action of the
-    same day, seed and visit gets the same id, so a replay would change nothing.
+    Record ids are the simulator's (:func:`rounds.simulate.driver.record_id`) of the run's visit ids:
+    an app sending a record again sends the same id, and no two runs share one.
     """
     out: dict[tuple[str | None, str, int], list[Send]] = {}
     for branch, (_, actions) in enumerate(day.branches):
@@ -207,19 +222,15 @@ def chains(day: ScriptedDay, clock: Compression) -> list[list[Send]]:
                 continue
             key = (action.visit_id, action.worker_ref, action.kind.value)
             counters[key] += 1
-            rid = record_id(day.day, day.seed + branch, action, counters[key])
-            moved = replace(action, at=clock.real(action.at), sent_at=clock.real(action.sent_at))
-            request = request_for(moved, rid)
-            if request is None:
-                continue
-            path, body = request
+            moved = replace(
+                action,
+                at=clock.real(action.at),
+                sent_at=clock.real(action.sent_at),
+                visit_id=day.uuid_of(action.visit_id),
+            )
+            rid = record_id(day.day, day.seed + branch, moved, counters[key])
             send = Send(
-                clock.offset_s(action.sent_at),
-                day.worker_ids[(branch, action.worker_ref)],
-                action.kind.value,
-                path,
-                body,
-                rid,
+                clock.offset_s(action.sent_at), day.worker_ids[(branch, action.worker_ref)], rid, moved
             )
             out.setdefault((action.visit_id, action.worker_ref, branch), []).append(send)
     return sorted(out.values(), key=lambda chain: chain[0].due_s)

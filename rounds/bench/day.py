@@ -187,7 +187,13 @@ async def run(
         held, reported, raised = await alerts_side(platform.databases["alerts"])
     played = result.pop("played")
     rows = flows(
-        played.accepted, log.events, held, reported, raised, scripted.missed, scripted.never_checked_out
+        played.accepted,
+        log.events,
+        held,
+        reported,
+        raised,
+        {scripted.uuid_of(v) for v in scripted.missed},
+        {scripted.uuid_of(v) for v in scripted.never_checked_out},
     )
     by_type: dict[str, int] = {}
     for kind, _ in log.events:
@@ -389,7 +395,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("day")
     def bench_day(
-        visits: Annotated[int, typer.Option(min=1, help="visits in the day (national: 1500000)")] = 2000,
+        visits: Annotated[int, typer.Option(min=1, help="visits in the day (national: 1500000)")] = 1000,
         day_seconds: Annotated[
             float,
             typer.Option(min=5, help="real seconds the day (06:40 to its last record) is compressed into"),

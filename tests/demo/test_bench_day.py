@@ -79,14 +79,14 @@ async def test_a_tiny_day_loses_and_duplicates_nothing(own_broker: EmbeddedBroke
     from rounds.bench.day import run, tables
 
     result = await run(
-        visits=30,
-        day_seconds=12.0,
+        visits=24,
+        day_seconds=10.0,
         seed_value=7,
         database="sqlite",
         bootstrap=own_broker.bootstrap_servers,
         connections=8,
         settle_timeout=60.0,
-        rates=DayRates(missed=0.1, never_checked_out=0.1),
+        rates=DayRates(missed=0.3, never_checked_out=0.1),
     )
     assert result["benchmark"] == "day"
     assert result["failed"] == []

@@ -101,8 +101,12 @@ async def day_platform(
             await _drop(LOCAL_POSTGRES, url)
 
 
+#: The fields of an event's body the counting needs (a national day has tens of millions of events).
+KEPT_FIELDS = ("record_id", "visit_id", "alert_id")
+
+
 class EventLog:
-    """Reads the day's topics from their start as they grow, keeping each event's type and body."""
+    """Reads the day's topics from their start as they grow, keeping each event's type and its ids."""
 
     def __init__(self, bootstrap: str, topics: tuple[str, ...] = TOPICS) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -135,7 +139,8 @@ class EventLog:
         for tp, messages in batches.items():
             for message in messages:
                 kind = next((v.decode() for k, v in message.headers if k == "ce_type"), "")
-                self.events.append((kind, json.loads(message.value) if message.value else {}))
+                body = json.loads(message.value) if message.value else {}
+                self.events.append((kind, {k: body[k] for k in KEPT_FIELDS if k in body}))
                 self.read_to[tp] = message.offset + 1
                 count += 1
         return count

@@ -40,7 +40,7 @@ def test_the_smallest_instance_is_solved_keeping_every_hard_rule(tmp_path: Path)
     assert row["greedy"]["hard_violations"] == 0
     assert row["solver"]["hard_violations"] == 0, row["solver"]["violations"]
     assert row["solver"]["objective"] <= row["greedy"]["objective"]
-    # A1's best known (218.199) is optimal for Mankowska's MIP: nothing may beat it.
+    # The exact rules reach A1's best known (218.199) and no lower: below it a rule would be missing.
     assert row["solver"]["objective"] >= row["best_known"] - 0.01
     assert row["solver"]["gap_pct"] < 10
 

@@ -8,9 +8,10 @@ was never opened cannot have done anything); everything else fails fast with a p
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import quote
 
 import httpx
@@ -125,17 +126,18 @@ def upstream_url(base_url: str, raw_path: bytes | None, service: str, path: str,
 
 
 class ServiceProxy:
-    """Sends requests to the services over one shared client, with retries and a breaker per service."""
+    """Sends requests to the services over shared clients, with retries and a breaker per service."""
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         settings: GatewaySettings,
         *,
         clock: MonotonicClock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._client = client
+        # Requests go to the clients in turn (see gateway.main: several small pools beat one large one).
+        self._clients = itertools.cycle([client] if isinstance(client, httpx.AsyncClient) else list(client))
         self._settings = settings
         self._sleep = sleep
         self._timeout = httpx.Timeout(
@@ -273,7 +275,7 @@ class ServiceProxy:
             try:
                 # Built by hand rather than with client.build_request so that the client's default
                 # headers (Accept-Encoding in particular) do not replace what the caller asked for.
-                return await self._client.send(upstream_request, stream=True)
+                return await next(self._clients).send(upstream_request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout):
                 if attempt == retries or (isinstance(body, RequestBody) and body.started):
                     raise

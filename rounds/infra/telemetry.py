@@ -129,6 +129,11 @@ def setup_telemetry(service: str, settings: PlatformSettings) -> TracerProvider:
     return tracer_provider
 
 
+def spans_exported(settings: PlatformSettings) -> bool:
+    """Whether finished spans go anywhere (an OTLP collector or the trace file)."""
+    return bool(settings.otel_exporter_otlp_endpoint or settings.trace_file)
+
+
 def _sampler(settings: PlatformSettings) -> Sampler | None:
     """Record spans only when something exports them.
 
@@ -136,8 +141,7 @@ def _sampler(settings: PlatformSettings) -> Sampler | None:
     always on). Without one, recording spans that nobody reads cost a tenth of a request's CPU;
     unrecorded spans still carry trace ids, so logs and ``traceparent`` headers keep them.
     """
-    exported = settings.otel_exporter_otlp_endpoint or settings.trace_file
-    return None if exported else ALWAYS_OFF
+    return None if spans_exported(settings) else ALWAYS_OFF
 
 
 def inject_traceparent() -> dict[str, str]:

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from aiokafka import TopicPartition
+from typer.testing import CliRunner
 
 from rounds.bench._day_count import failed, flow, flows
 from rounds.bench._day_platform import lag
 from rounds.bench._day_script import Compression, chains, compressed_thresholds, script
+from rounds.cli import app
 from rounds.demo.day import DayRates
 from rounds.embedded.broker import EmbeddedBroker
 
@@ -65,6 +67,12 @@ def test_the_compressed_day_keeps_each_apps_order_and_divides_the_thresholds() -
         assert chain[0].kind == "check_in"
     assert max(s.due_s for c in sent for s in c) == pytest.approx((last - origin).total_seconds() / 600)
     assert compressed_thresholds(600)["late_after"] == pytest.approx(15 / 600)
+
+
+def test_an_unknown_database_is_refused_naming_the_option() -> None:
+    result = CliRunner().invoke(app, ["bench", "day", "--database", "mysql"])
+    assert result.exit_code == 2
+    assert "--database" in result.output
 
 
 @pytest.fixture

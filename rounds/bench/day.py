@@ -126,7 +126,11 @@ async def settle(watch: Watch, not_before: float, timeout: float) -> float | Non
         if time.perf_counter() - began > timeout:
             return None
         await asyncio.sleep(1.0)
-        reading = await watch.sample()
+        try:
+            reading = await watch.sample()
+        except Exception:  # a failed reading (the broker busy) is not quiet, and not fatal
+            quiet = 0
+            continue
         idle = all(value == 0 for name, value in reading.items() if name.startswith(("lag", "outbox")))
         quiet = quiet + 1 if idle and time.perf_counter() >= not_before else 0
     return round(time.perf_counter() - began, 1)

@@ -40,11 +40,8 @@ class Played:
     late_s: list[float] = field(default_factory=list)
     first_sent: float | None = None
     last_answer: float | None = None
-
-    @property
-    def answered(self) -> int:
-        """Records with a final answer."""
-        return len(self.accepted) + self.replayed + sum(self.refused.values())
+    #: Records with a final answer (accepted, replayed or refused).
+    answered: int = 0
 
 
 class Apps:
@@ -93,6 +90,7 @@ class Apps:
                 continue
             break
         played.last_answer = time.perf_counter()
+        played.answered += 1
         # How long after its due time the record got its answer: the app's wait behind a slow platform.
         played.late_s.append(max(0.0, played.last_answer - self._started - send.due_s))
         if status == 201:

@@ -98,7 +98,8 @@ def _evaluate(
         "minutes_from_preferred": 0,
     }
     hard = cost = allocations = 0
-    known = visit_minutes = shift_minutes = 0.0
+    known = known_where_possible = visit_minutes = shift_minutes = 0.0
+    known_possible = 0
     for part, judge in zip(split_by_locality(problem), split_by_locality(judged_by), strict=True):
         sub = Plan(
             allocations=[a for a in plan.allocations if a.visit_id in part.visit],
@@ -115,6 +116,8 @@ def _evaluate(
         cost += plan_cost(part, sub)
         allocations += len(sub.allocations)
         known += figures.continuity * len(sub.allocations)
+        known_where_possible += figures.continuity_where_possible * figures.known_possible_allocations
+        known_possible += figures.known_possible_allocations
         used = {a.worker_id for a in sub.allocations}
         shifts = sum(e - s for w in part.workers if w.id in used for s, e in free_intervals(w))
         visit_minutes += figures.utilisation * shifts
@@ -126,6 +129,10 @@ def _evaluate(
         "travel_per_allocation": round(totals["travel_minutes"] / allocations, 2) if allocations else 0.0,
         **totals,
         "continuity": round(known / allocations, 4) if allocations else 1.0,
+        "continuity_where_possible": round(known_where_possible / known_possible, 4)
+        if known_possible
+        else 1.0,
+        "known_possible_allocations": known_possible,
         "utilisation": round(visit_minutes / shift_minutes, 4) if shift_minutes else 0.0,
     }
 
@@ -207,6 +214,7 @@ def _table(results: list[dict[str, Any]], time_limit_s: float) -> Table:
         "travel",
         "per alloc",
         "contin.",
+        "where poss.",
         "util.",
         "overtime",
         "off pref",
@@ -224,6 +232,7 @@ def _table(results: list[dict[str, Any]], time_limit_s: float) -> Table:
                 str(row["travel_minutes"]),
                 f"{row['travel_per_allocation']:.1f}",
                 f"{row['continuity']:.0%}",
+                f"{row['continuity_where_possible']:.0%}",
                 f"{row['utilisation']:.0%}",
                 str(row["overtime_minutes"]),
                 str(row["outside_preferred"]),

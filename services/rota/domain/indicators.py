@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from services.rota.domain.planning import Plan, PlanningProblem, free_intervals
+from services.rota.domain.planning import (
+    Plan,
+    PlanningProblem,
+    PlanVisit,
+    PlanWorker,
+    eligible,
+    free_intervals,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +25,12 @@ class Indicators:
     unallocated_reasons: dict[str, int]
     travel_minutes: int  # between visits, plus commute from and to home
     continuity: float  # share of allocations by a worker the individual already knows
+    # Continuity where the workforce allows it: over allocations to visits that some worker the
+    # individual knows could have done (qualified, allowed, free for the whole visit inside its window,
+    # others' visits aside), the share done by a known worker. An upper bound on what is possible, so
+    # this share is a floor on how well the plan used it.
+    continuity_where_possible: float
+    known_possible_allocations: int  # the allocations that share is over
     utilisation: float  # visit minutes / minutes on shift, over workers with at least one visit
     overtime_minutes: int  # beyond contracted minutes, summed over workers
     outside_preferred: int  # allocations starting away from the preferred time
@@ -56,6 +69,9 @@ def indicators(problem: PlanningProblem, plan: Plan) -> Indicators:
         if not problem.visit[a.visit_id].known_workers
         or a.worker_id in problem.visit[a.visit_id].known_workers
     )
+    could_know = {v.id for v in problem.visits if known_worker_could_go(problem, v)}
+    possible = [a for a in plan.allocations if a.visit_id in could_know]
+    kept = sum(1 for a in possible if a.worker_id in problem.visit[a.visit_id].known_workers)
     gaps = [abs(a.start - problem.visit[a.visit_id].preferred_start) for a in plan.allocations]
     reasons: dict[str, int] = {}
     for reason in plan.unallocated.values():
@@ -68,8 +84,32 @@ def indicators(problem: PlanningProblem, plan: Plan) -> Indicators:
         unallocated_reasons=reasons,
         travel_minutes=travel,
         continuity=round(known / len(plan.allocations), 4) if plan.allocations else 1.0,
+        continuity_where_possible=round(kept / len(possible), 4) if possible else 1.0,
+        known_possible_allocations=len(possible),
         utilisation=round(visit_minutes / shift_minutes, 4) if shift_minutes else 0.0,
         overtime_minutes=overtime,
         outside_preferred=sum(1 for g in gaps if g),
         minutes_from_preferred=sum(gaps),
     )
+
+
+def known_worker_could_go(problem: PlanningProblem, visit: PlanVisit) -> bool:
+    """Whether a worker ``visit``'s individual knows could do it, taking that worker alone.
+
+    Qualified and allowed (:func:`eligible`) and free for the whole visit, starting inside its
+    window, within one of their shifts less absences. Other visits are not considered, so two visits
+    may both count on the same worker at the same time.
+    """
+    return any(
+        _free_for(worker, visit)
+        for worker_id in visit.known_workers
+        if (worker := problem.worker.get(worker_id)) is not None and eligible(worker, visit)
+    )
+
+
+def _free_for(worker: PlanWorker, visit: PlanVisit) -> bool:
+    for start, end in free_intervals(worker):
+        earliest = max(start, visit.window_start)
+        if earliest <= visit.window_end and earliest + visit.duration <= end:
+            return True
+    return False

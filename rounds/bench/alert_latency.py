@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,7 +74,12 @@ def _progress(console: Console) -> Progress:
 
 
 async def _wait_for(
-    progress: Progress, label: str, total: int, count: Any, timeout: float, pause: float = 0.25
+    progress: Progress,
+    label: str,
+    total: int,
+    count: Callable[[], Awaitable[int]],
+    timeout: float,
+    pause: float = 0.25,
 ) -> float:
     """Poll the coroutine function ``count`` until it reaches ``total``; seconds it took."""
     task = progress.add_task(label, total=total)
@@ -107,9 +112,13 @@ async def run(
         raise ValueError("lead and window together must stay under 10 minutes")
     console = console or Console()
     thresholds = Thresholds()  # the provider's defaults, as the visits service has them
-    work = Path(tempfile.mkdtemp(prefix="rounds-bench-alert-latency-"))
     facts: dict[str, Any] = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
-    with _progress(console) as progress:
+    # The databases (SQLite) and the services' logs live here until the run ends.
+    with (
+        tempfile.TemporaryDirectory(prefix="rounds-bench-alert-latency-") as folder,
+        _progress(console) as progress,
+    ):
+        work = Path(folder)
         async with plat.platform(database, bootstrap, work) as running:
             seeded_at = datetime.now(UTC)
             plan = day.plan_day(seeded_at, visits, missed)
@@ -137,6 +146,10 @@ async def run(
             now = datetime.now(UTC)
             window_start = now + timedelta(seconds=lead_seconds)
             instants = day.missed_instants(window_start, window_seconds, missed)
+            if instants[-1] >= seeded_at + thresholds.late_after:
+                raise RuntimeError(
+                    "the setup took so long that visits still ahead would fall due in the window"
+                )
             late = day.missed_visits(plan, instants, now)
             ids = {s.visit.visit_id for s in late}
             await day.insert_visits(running.visits_db, late, thresholds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Annotated, Any, Literal
@@ -22,6 +23,7 @@ from services.rota import handlers
 from services.rota.domain.calendar import CalendarVisit, calendar
 from services.rota.domain.geo import Location
 from services.rota.domain.packages import CarePackage, RecurringVisit
+from services.rota.domain.planning import Weights
 from services.rota.domain.visits import Visit
 from services.rota.domain.workforce import PlanningProfile, RotaWorker
 from services.rota.handlers import RotaConfig
@@ -421,6 +423,39 @@ async def report_absence(worker_id: UUID, body: AbsenceIn, uow: UoW, config: Con
 # ---- planning runs -------------------------------------------------------------------------------
 
 
+_DEFAULT_WEIGHTS = Weights()
+
+
+class WeightsIn(BaseModel):
+    """Soft costs for this run, in the units of a minute of travel; hard rules are never traded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    travel_minute: int = Field(default=_DEFAULT_WEIGHTS.travel_minute, ge=0, le=1000)
+    lateness_minute: int = Field(
+        default=_DEFAULT_WEIGHTS.lateness_minute,
+        ge=0,
+        le=1000,
+        description="Per minute away from the preferred start, inside the visit's window.",
+    )
+    unknown_worker: int = Field(
+        default=_DEFAULT_WEIGHTS.unknown_worker,
+        ge=0,
+        le=100_000,
+        description="Continuity: per visit by a worker the individual does not know yet.",
+    )
+    overtime_minute: int = Field(
+        default=_DEFAULT_WEIGHTS.overtime_minute,
+        ge=0,
+        le=1000,
+        description="Per minute beyond a worker's contracted minutes (balances workload).",
+    )
+
+    def weights(self) -> Weights:
+        """As the planning problem's weights."""
+        return replace(_DEFAULT_WEIGHTS, **self.model_dump())
+
+
 class PlanningRunIn(BaseModel):
     """Plan one locality's day."""
 
@@ -430,6 +465,9 @@ class PlanningRunIn(BaseModel):
     date: LocalDay
     engine: str = "engine"
     time_limit_s: float = Field(default=20.0, gt=0, le=600)
+    weights: WeightsIn | None = Field(
+        default=None, description="Soft-cost weights for this run; left out, the defaults are used."
+    )
 
 
 class PlanningRunOut(BaseModel):
@@ -441,6 +479,9 @@ class PlanningRunOut(BaseModel):
     status: str
     progress: float
     engine: str
+    weights: dict[str, int] | None = Field(
+        default=None, description="The run's chosen weights; null: the defaults."
+    )
     result: dict[str, Any] | None = None
     error: str | None = None
 
@@ -452,13 +493,20 @@ async def start_planning_run(
     body: PlanningRunIn, uow: UoW, config: Config, request: Request, response: Response
 ) -> PlanningRunOut:
     """Answers at once; poll the run's URL for progress and the result."""
+    weights = body.weights.weights() if body.weights is not None else None
     run_id = await handlers.start_planning_run(
-        uow, config, body.locality, body.date, body.engine, body.time_limit_s
+        uow, config, body.locality, body.date, body.engine, body.time_limit_s, weights
     )
     request.app.state.planning_runner.spawn(run_id)
     response.headers["location"] = f"planning-runs/{run_id}"
     return PlanningRunOut(
-        id=run_id, locality=body.locality, date=body.date, status="queued", progress=0.0, engine=body.engine
+        id=run_id,
+        locality=body.locality,
+        date=body.date,
+        status="queued",
+        progress=0.0,
+        engine=body.engine,
+        weights=body.weights.model_dump() if body.weights is not None else None,
     )
 
 
@@ -482,6 +530,7 @@ async def get_planning_run(run_id: UUID, uow: UoW) -> PlanningRunOut:
         status=run["status"],
         progress=progress,
         engine=run["engine"],
+        weights=run["weights"],
         result=run["result"],
         error=run["error"],
     )

@@ -37,7 +37,7 @@ from services.rota.domain.day import DayChanges, apply_plan, current_plan, plann
 from services.rota.domain.geo import Location
 from services.rota.domain.indicators import indicators
 from services.rota.domain.packages import CARER_GENDERS, CarePackage, PackageRuleBroken, RecurringVisit
-from services.rota.domain.planning import Allocation, Plan, PlanningProblem
+from services.rota.domain.planning import Allocation, Plan, PlanningProblem, Weights
 from services.rota.domain.plans import (
     AgreedPlan,
     Individual,
@@ -482,30 +482,40 @@ async def save_planning_profile(
 
 
 async def start_planning_run(
-    uow: RotaUnitOfWork, config: RotaConfig, locality: str, local_date: date, engine: str, time_limit_s: float
+    uow: RotaUnitOfWork,
+    config: RotaConfig,
+    locality: str,
+    local_date: date,
+    engine: str,
+    time_limit_s: float,
+    weights: Weights | None = None,
 ) -> UUID:
-    """Queue a planning run; it runs in the background (see :func:`execute_planning_run`)."""
+    """Queue a planning run; it runs in the background (see :func:`execute_planning_run`).
+
+    ``weights`` are the soft costs the coordinator chose for this run; ``None`` keeps the defaults.
+    """
     if engine not in config.engines:
         raise InvalidRequest(
             f"Unknown engine {engine!r}.",
             errors=[{"field": "body.engine", "reason": f"must be one of {sorted(config.engines)}"}],
         )
     run_id = uuid4()
+    chosen = weights.tunable() if weights is not None else None
     async with uow:
-        await uow.runs.add(run_id, locality, local_date, engine, time_limit_s, uow.clock.now())
+        await uow.runs.add(run_id, locality, local_date, engine, time_limit_s, uow.clock.now(), chosen)
         await uow.commit()
     return run_id
 
 
 async def _load_day(
-    uow: RotaUnitOfWork, config: RotaConfig, locality: str, local_date: date
+    uow: RotaUnitOfWork, config: RotaConfig, locality: str, local_date: date, weights: Weights | None = None
 ) -> tuple[PlanningProblem, list[Visit]]:
     visits = [v for v in await uow.visits.of_day(local_date, locality) if v.status is VisitStatus.SCHEDULED]
     workers = await uow.planning.of_locality(locality)
     known = await uow.visits.known_workers(
         locality, local_date - timedelta(days=config.continuity_days), local_date - timedelta(days=1)
     )
-    problem = planning_day(local_date, config.time_zone, visits, workers, known, config.travel)
+    problem = planning_day(local_date, config.time_zone, visits, workers, known, config.travel, weights)
     return problem, visits
 
 
@@ -545,7 +555,8 @@ async def execute_planning_run(
         if run is None or run["status"] != "queued":
             return
         await uow.runs.update(run_id, status="running", progress=0.1)
-        problem, _ = await _load_day(uow, config, run["locality"], run["local_date"])
+        weights = Weights(**run["weights"]) if run["weights"] else None
+        problem, _ = await _load_day(uow, config, run["locality"], run["local_date"], weights)
         await uow.commit()
     try:
         engine = config.engines[run["engine"]]
@@ -562,6 +573,7 @@ async def execute_planning_run(
                 "hard_violations": len(hard_violations(problem, plan)),
                 "solve_seconds": round(elapsed, 3),
                 "workers_planned": len(problem.workers),
+                "weights": problem.weights.tunable(),
             }
             await uow.runs.update(
                 run_id, status="done", progress=1.0, result=result, finished_at=uow.clock.now()

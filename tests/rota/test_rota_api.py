@@ -344,3 +344,47 @@ async def test_a_running_plan_reports_progress_as_its_time_limit_goes_by(rota: h
     await rota.app.state.planning_runner.drain()  # type: ignore[attr-defined]
     done = (await rota.get(url)).json()
     assert (done["status"], done["progress"]) == ("done", 1.0)
+
+
+async def test_a_coordinator_tunes_a_runs_soft_costs_and_the_result_says_which_were_used(
+    rota: httpx.AsyncClient,
+) -> None:
+    await _worker(rota, "Anne", "female", ["hoist", "medication"])
+    await _worker(rota, "Bea", "female", ["hoist"])
+    await rota.post("/packages", json=_package())
+    chosen = {"unknown_worker": 0, "travel_minute": 3}
+    started = await rota.post(
+        "/planning-runs",
+        json={"locality": "leeds", "date": str(TOMORROW), "engine": "greedy", "weights": chosen},
+    )
+    assert started.status_code == 202, started.text
+    assert started.json()["weights"] == {
+        "travel_minute": 3, "lateness_minute": 1, "unknown_worker": 0, "overtime_minute": 2,
+    }  # fmt: skip
+    await rota.app.state.planning_runner.drain()  # type: ignore[attr-defined]
+    run = (await rota.get(f"/planning-runs/{started.json()['id']}")).json()
+    assert run["status"] == "done", run
+    assert run["weights"] == started.json()["weights"]
+    assert run["result"]["weights"] == started.json()["weights"]
+
+    default = await rota.post("/planning-runs", json={"locality": "leeds", "date": str(TOMORROW)})
+    assert default.json()["weights"] is None
+    await rota.app.state.planning_runner.drain()  # type: ignore[attr-defined]
+    used = (await rota.get(f"/planning-runs/{default.json()['id']}")).json()["result"]["weights"]
+    assert used["unknown_worker"] == 300
+
+
+@pytest.mark.parametrize(
+    ("weights", "field"),
+    [({"unknown_worker": -1}, "unknown_worker"), ({"continuity": 5}, "continuity"),
+     ({"travel_minute": 1001}, "travel_minute")],
+)  # fmt: skip
+async def test_weights_out_of_range_or_unknown_are_refused_naming_the_field(
+    rota: httpx.AsyncClient, weights: dict[str, int], field: str
+) -> None:
+    refused = await rota.post(
+        "/planning-runs", json={"locality": "leeds", "date": str(TOMORROW), "weights": weights}
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert any(field in error["field"] for error in refused.json()["errors"]), refused.json()

@@ -453,9 +453,16 @@ class PlanningRunRepository:
         self._session = session
 
     async def add(
-        self, run_id: UUID, locality: str, local_date: date, engine: str, time_limit_s: float, now: datetime
+        self,
+        run_id: UUID,
+        locality: str,
+        local_date: date,
+        engine: str,
+        time_limit_s: float,
+        now: datetime,
+        weights: dict[str, int] | None = None,
     ) -> None:
-        """Record a queued run."""
+        """Record a queued run (``weights``: the coordinator's soft-cost weights, else the defaults)."""
         await self._session.execute(
             sa.insert(planning_runs).values(
                 id=run_id,
@@ -466,6 +473,7 @@ class PlanningRunRepository:
                 engine=engine,
                 time_limit_s=time_limit_s,
                 created_at=now,
+                weights=weights,
             )
         )
 

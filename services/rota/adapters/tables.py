@@ -77,6 +77,7 @@ planning_runs = sa.Table(
     sa.Column("finished_at", UtcDateTime()),
     sa.Column("result", sa.JSON()),
     sa.Column("error", sa.Text()),
+    sa.Column("weights", sa.JSON()),  # the coordinator's soft-cost weights; null: the defaults
 )
 
 # A worker's published day: the version rises with every change announced to them (000 P45).

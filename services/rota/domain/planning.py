@@ -68,9 +68,18 @@ class Weights:
 
     travel_minute: int = 1
     lateness_minute: int = 1  # per minute away from the preferred start, inside the window
-    unknown_worker: int = 30  # continuity: a visit by a worker the individual does not know yet
+    unknown_worker: int = 300  # continuity: a visit by a worker the individual does not know yet
     overtime_minute: int = 2  # beyond contracted minutes (balance of workload)
     unallocated_visit: int = 100_000
+
+    def tunable(self) -> dict[str, int]:
+        """The soft costs a coordinator may set (leaving a visit out is never one of them)."""
+        return {
+            "travel_minute": self.travel_minute,
+            "lateness_minute": self.lateness_minute,
+            "unknown_worker": self.unknown_worker,
+            "overtime_minute": self.overtime_minute,
+        }
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ planned side by side, in the same run and with the same time limit, by:
 
 * ``greedy``: first-fit insertion, the baseline every indicator must beat;
 * ``plain``: OR-Tools routing with time windows and shifts only (no skills, gender, refusals,
-  double-ups, working-time limits or continuity): the yardstick for travel. Its plan is checked
+  double-ups, working-time limits or continuity): a floor for travel. Its plan is checked
   against the real rules too, to show what ignoring them costs;
+* ``travel``: the service with every hard rule but travel as its only soft cost: the like-for-like
+  yardstick for travel, so that the service's extra travel is the price of its soft goals;
 * ``solver``: the service's OR-Tools home care model alone (seeded by greedy);
 * ``service``: what the rota service runs: the solver, then the ruin-and-recreate search.
 
@@ -41,7 +43,7 @@ from services.rota.domain.rules import hard_violations
 from services.rota.domain.synthetic import generated_day
 
 _DAY = 24 * 60
-ENGINES = ("greedy", "plain", "solver", "service")
+ENGINES = ("greedy", "plain", "travel", "solver", "service")
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -81,6 +83,12 @@ def plain_problem(problem: PlanningProblem) -> PlanningProblem:
     ]
     weights = Weights(lateness_minute=0, unknown_worker=0, overtime_minute=0)
     return PlanningProblem(problem.epoch, visits, workers, problem.travel, weights)
+
+
+def travel_only_problem(problem: PlanningProblem) -> PlanningProblem:
+    """The same day and hard rules with travel as the only soft cost."""
+    weights = Weights(lateness_minute=0, unknown_worker=0, overtime_minute=0)
+    return PlanningProblem(problem.epoch, problem.visits, problem.workers, problem.travel, weights)
 
 
 def _evaluate(
@@ -166,6 +174,10 @@ def run_size(
             relaxed = plain_problem(problem)
             plan = RoutingEngine(processes, phases=(("solver", 1.0),)).allocate(relaxed, time_limit_s)
             row = _evaluate(relaxed, plan, time.monotonic() - started, problem)
+        elif name == "travel":
+            travel_only = travel_only_problem(problem)
+            plan = RoutingEngine(processes).allocate(travel_only, time_limit_s)
+            row = _evaluate(travel_only, plan, time.monotonic() - started, problem)
         elif name == "solver":
             plan = RoutingEngine(processes, phases=(("solver", 1.0),)).allocate(problem, time_limit_s)
             row = _evaluate(problem, plan, time.monotonic() - started, problem)
@@ -176,6 +188,11 @@ def run_size(
         result["engines"][name] = row
     if service_plan is not None and service_plan.allocations:
         result["repair"] = _repair(problem, service_plan)
+    rows = result["engines"]
+    if "travel" in rows and "service" in rows and rows["travel"]["travel_per_allocation"]:
+        # Per allocation: the two plans may leave different numbers of visits out.
+        extra = rows["service"]["travel_per_allocation"] / rows["travel"]["travel_per_allocation"] - 1
+        result["service_travel_over_travel_only"] = round(extra, 4)
     return result
 
 
@@ -292,6 +309,15 @@ def bench_rota(
             progress.advance(task)
     console = Console(width=max(Console().width, 150))  # the table is wide; keep it whole in CI logs
     console.print(_table(results, time_limit))
+    for result in results:
+        if "service_travel_over_travel_only" in result:
+            rows = result["engines"]
+            console.print(
+                f"{result['workers']} x {result['visits']}: the service's travel per allocation is "
+                f"{result['service_travel_over_travel_only']:+.1%} against travel alone with the same rules "
+                f"(target at most +5%), for continuity {rows['service']['continuity']:.0%} against "
+                f"{rows['travel']['continuity']:.0%}"
+            )
     report = {
         "benchmark": "rota",
         "machine": machine_facts(),

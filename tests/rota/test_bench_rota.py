@@ -32,12 +32,16 @@ def test_the_rota_benchmark_plans_a_tiny_day_with_every_engine_and_writes_json(t
     report = json.loads(output.read_text())
     assert report["machine"]["cores"] >= 1
     (day,) = report["results"]
-    assert set(day["engines"]) == {"greedy", "plain", "solver", "service"}
-    for name in ("greedy", "solver", "service"):
+    assert set(day["engines"]) == {"greedy", "plain", "travel", "solver", "service"}
+    for name in ("greedy", "travel", "solver", "service"):
         assert day["engines"][name]["hard_violations"] == 0, name
         assert day["engines"][name]["visits"] == 30
     assert day["engines"]["service"]["cost"] <= day["engines"]["greedy"]["cost"]
     assert day["repair"]["others_untouched"] is True
+    travel, service = day["engines"]["travel"], day["engines"]["service"]
+    expected = service["travel_per_allocation"] / travel["travel_per_allocation"] - 1
+    assert abs(day["service_travel_over_travel_only"] - expected) < 1e-3
+    assert "against travel alone with the same rules" in result.output
     assert day["repair"]["hard_violations"] == 0
 
 

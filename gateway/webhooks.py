@@ -263,20 +263,42 @@ class WebhookStore:
         async with self._sessions.begin() as session:
             return bool((await session.execute(statement)).rowcount == 1)  # type: ignore[attr-defined]
 
-    async def enqueue(self, envelope: Envelope, *, provider: str | None) -> int:
-        """Queue ``envelope`` for every subscription that asked for its type and may see it.
-
-        Idempotent: a (subscription, event) pair is queued once however often the event arrives.
-        """
-        needed = EVENT_SCOPES.get(envelope.type)
-        if needed is None:
-            return 0
+    async def active_subscriptions(self) -> Sequence[Mapping[str, Any]]:
+        """Every active subscription, as rows."""
         async with self._sessions() as session:
-            rows = (
+            return (
                 (await session.execute(sa.select(subscriptions).where(subscriptions.c.active)))
                 .mappings()
                 .all()
             )
+
+    async def enqueue(
+        self,
+        envelope: Envelope,
+        *,
+        provider: str | None,
+        active: Sequence[Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Queue ``envelope`` for every subscription that asked for its type and may see it.
+
+        ``active``: the active subscriptions when the caller has just read them (one read serves a
+        batch of events); read here otherwise. Idempotent: a (subscription, event) pair is queued
+        once however often the event arrives.
+        """
+        needed = EVENT_SCOPES.get(envelope.type)
+        if needed is None:
+            return 0
+        if active is None:
+            active = await self.active_subscriptions()
+        rows = [
+            row
+            for row in active
+            if envelope.type in row["event_types"]
+            and needed[0] in row["scopes"]
+            and (provider is None or row["provider"] == provider)  # never another provider's partner
+        ]
+        if not rows:
+            return 0  # most events (every app record) interest no partner: nothing more to do
         contract = event_class(envelope.type)
         try:
             # Through the contract: only its fields go out, never anything extra a producer added.
@@ -300,10 +322,6 @@ class WebhookStore:
         )
         queued = 0
         for row in rows:
-            if envelope.type not in row["event_types"] or needed[0] not in row["scopes"]:
-                continue
-            if provider is not None and row["provider"] != provider:
-                continue  # a partner of another provider gets nothing from this deployment
             try:
                 async with self._sessions.begin() as session:
                     await session.execute(
@@ -540,10 +558,12 @@ class WebhookConsumer:
                 while True:
                     batches = await consumer.getmany(timeout_ms=500)
                     self.assigned = bool(consumer.assignment())
+                    # Read once per batch: most events interest no partner, and this is all they cost.
+                    active = await self._store.active_subscriptions() if batches else []
                     for partition, records in batches.items():
                         for record in records:
                             await self._handle(
-                                record.topic, record.key, list(record.headers or []), record.value
+                                record.topic, record.key, list(record.headers or []), record.value, active
                             )
                         # Committed after the deliveries are stored: a crash replays, the unique key dedups.
                         await consumer.commit({partition: records[-1].offset + 1})
@@ -555,10 +575,17 @@ class WebhookConsumer:
                 with contextlib.suppress(Exception):
                     await consumer.stop()
 
-    async def _handle(self, topic: str, key: bytes | None, headers: list[Any], value: bytes | None) -> None:
+    async def _handle(
+        self,
+        topic: str,
+        key: bytes | None,
+        headers: list[Any],
+        value: bytes | None,
+        active: Sequence[Mapping[str, Any]],
+    ) -> None:
         try:
             envelope = Envelope.from_kafka(topic=topic, key=key, headers=headers, value=value)
         except MalformedEvent as exc:
             log.warning("webhook consumer skipped a malformed event on %s: %s", topic, exc)
             return
-        await self._store.enqueue(envelope, provider=self._provider)
+        await self._store.enqueue(envelope, provider=self._provider, active=active)

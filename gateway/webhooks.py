@@ -266,11 +266,8 @@ class WebhookStore:
     async def active_subscriptions(self) -> Sequence[Mapping[str, Any]]:
         """Every active subscription, as rows."""
         async with self._sessions() as session:
-            return (
-                (await session.execute(sa.select(subscriptions).where(subscriptions.c.active)))
-                .mappings()
-                .all()
-            )
+            result = await session.execute(sa.select(subscriptions).where(subscriptions.c.active))
+            return [dict(row) for row in result.mappings()]
 
     async def enqueue(
         self,

@@ -78,7 +78,21 @@ def ingest_charts(result: Mapping[str, Any], out: Path) -> list[Path]:
     return [latency, throughput]
 
 
-CHARTS: dict[str, Draw] = {INGEST: ingest_charts}
+def day_charts(result: Mapping[str, Any], out: Path) -> list[Path]:
+    """``rounds bench day``: consumer lag and outbox backlog over the day."""
+    from rounds.bench.day import chart
+
+    return [chart(dict(result), chart_path(out, "bench-day", "lag"))]
+
+
+def alert_latency_charts(result: Mapping[str, Any], out: Path) -> list[Path]:
+    """``rounds bench alert-latency``: each stage's cumulative distribution, the targets marked."""
+    from rounds.bench.alert_latency import chart
+
+    return [chart(dict(result), chart_path(out, "bench-alert-latency", "cdf"))]
+
+
+CHARTS: dict[str, Draw] = {INGEST: ingest_charts, "day": day_charts, "alert-latency": alert_latency_charts}
 
 
 def draw(result: Mapping[str, Any], out: Path) -> list[Path]:

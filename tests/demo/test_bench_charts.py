@@ -108,7 +108,7 @@ def test_a_benchmark_without_charts_is_refused_naming_those_with_them(tmp_path: 
     assert result.exit_code == 1
     said = " ".join(result.output.split())  # rich wraps the line at the terminal's width
     assert "no charts for benchmark 'rota solver'" in said
-    assert "charts exist for: 'telemetry ingest through the gateway'" in said
+    assert "charts exist for: 'alert-latency', 'day', 'telemetry ingest through the gateway'" in said
     assert not list(tmp_path.glob("*.png"))
 
 
@@ -120,3 +120,23 @@ def test_the_ingest_charts_are_keyed_by_the_name_rounds_bench_ingest_writes() ->
 
     assert f'"benchmark": "{INGEST}"' in Path(ingest.__file__).read_text(encoding="utf-8")
     assert INGEST in CHARTS
+
+
+def test_the_day_and_alert_latency_json_are_charted_too(tmp_path: Path) -> None:
+    from rounds.bench.alert_latency import STAGES
+
+    day = {
+        "benchmark": "day", "visits": 24, "speed": 100.0, "accepted_per_s": 5.0, "machine": {"cores": 2},
+        "series": {"lag rounds.alerts": [[0, 3], [1, 0], [2, 1]], "outbox visits": [[0, 0], [1, 4], [2, 0]]},
+    }  # fmt: skip
+    alerts = {
+        "benchmark": "alert-latency", "visits": 100, "missed": 3, "database": "sqlite",
+        "machine": {"cores": 2}, "load_average_after": [1.0, 1.0, 1.0],
+        "samples_ms": {stage: [5.0 * (i + 1), 300.0, 900.0] for i, stage in enumerate(STAGES)},
+    }  # fmt: skip
+    for name, figures in (("day.json", day), ("alerts.json", alerts)):
+        (tmp_path / name).write_text(json.dumps(figures), encoding="utf-8")
+        result = CliRunner().invoke(app, ["bench", "chart", str(tmp_path / name), "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+    assert _is_png(tmp_path / "bench-day-lag.png")
+    assert _is_png(tmp_path / "bench-alert-latency-cdf.png")
